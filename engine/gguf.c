@@ -1,0 +1,2 @@
+/* placeholder: replaced by the GGUF reader */
+#include "gguf.h"

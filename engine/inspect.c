@@ -1,0 +1,2 @@
+/* placeholder: replaced by gm_inspect */
+#include "gemlet.h"

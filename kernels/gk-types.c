@@ -1,0 +1,2 @@
+/* placeholder: replaced by the type table */
+#include "gemlet-kernels.h"
