@@ -187,6 +187,7 @@ int32_t gm_sampler_sample (gm_sampler *s, float *logits, int32_t n_vocab,
 typedef struct {
   uint32_t n_ctx;  /* tokens the KV cache holds; 0 = the model's default */
   int n_threads;   /* 0 = the model's setting */
+  uint32_t n_ubatch; /* most tokens per forward step in a prefill; 0 = default (256) */
 } gm_session_opts;
 
 void gm_session_opts_init (gm_session_opts *opts);
@@ -195,6 +196,8 @@ gm_session *gm_session_new (gm_model *model, const gm_session_opts *opts, gm_err
 void gm_session_free (gm_session *s);
 
 uint32_t gm_session_n_ctx (const gm_session *s);
+/* Threads the session computes with (resolved from the options). */
+int gm_session_n_threads (const gm_session *s);
 /* Tokens currently held in the KV cache, in order. */
 const int32_t *gm_session_tokens (const gm_session *s, size_t *n);
 /* Forgets everything after the first n tokens (cheap; used for regenerate,
@@ -223,12 +226,15 @@ typedef struct {
   double generate_seconds;
   bool stopped_by_eog;
   bool stopped_by_callback;
+  bool stopped_by_context_full; /* the context filled up (returns GM_OK) */
 } gm_generate_stats;
 
 /* Makes the session hold `prompt` (reusing the longest common prefix already
  * in the cache, evaluating only the rest), then samples up to max_tokens
- * tokens, stopping at an end-of-generation token (not emitted) or when cb
- * returns false. */
+ * tokens (< 0: no limit), stopping at an end-of-generation token (not
+ * emitted), when cb returns false, or when the context is full. The last
+ * sampled token is not evaluated into the cache: the next call's prompt
+ * brings it in with the rest of its new tokens. */
 gm_status gm_session_generate (gm_session *s, const int32_t *prompt, size_t n_prompt,
                                const gm_sampling *sampling, int32_t max_tokens,
                                gm_token_fn cb, void *user, gm_generate_stats *stats,

@@ -53,6 +53,10 @@ typedef struct gguf_file gguf_file;
  * ("what is wrong, where") into err (err may be NULL). */
 gguf_file *gguf_open (const char *path, char *err, size_t err_size);
 
+/* Like gguf_open; *io_error (may be NULL) tells a file that could not be
+ * opened or mapped apart from one that is malformed. */
+gguf_file *gguf_open_full (const char *path, bool *io_error, char *err, size_t err_size);
+
 /* Parses a buffer the caller keeps alive (used by the fuzzer and tests). */
 gguf_file *gguf_open_memory (const void *buf, size_t size, char *err, size_t err_size);
 
@@ -92,8 +96,25 @@ bool gguf_get_bool_per_layer (const gguf_file *f, const char *key, bool *out, ui
 bool gguf_arr_get_str (const gguf_file *f, int64_t key_index, uint64_t i, gguf_str *out);
 bool gguf_arr_get_i64 (const gguf_file *f, int64_t key_index, uint64_t i, int64_t *out);
 bool gguf_arr_get_f64 (const gguf_file *f, int64_t key_index, uint64_t i, double *out);
-/* Raw pointer to a fixed-size element array (not strings/arrays), else NULL. */
+/* Raw pointer to a fixed-size element array (not strings/arrays), else NULL.
+ * Elements are little-endian and may be unaligned: memcpy them out. */
 const void *gguf_arr_data (const gguf_file *f, int64_t key_index);
+
+/* Generic view of a value, for nested arrays and tools that dump metadata.
+ * ptr points into the file: at the value for scalars (little-endian, maybe
+ * unaligned), at the bytes for strings, at the first element for arrays. */
+typedef struct {
+  gguf_value_type type;
+  gguf_value_type arr_type;  /* arrays only */
+  uint64_t arr_len;          /* arrays only */
+  const uint8_t *ptr;
+  uint64_t n_bytes;          /* bytes of the payload (string: its length) */
+} gguf_value;
+
+bool gguf_kv_value (const gguf_file *f, int64_t key_index, gguf_value *out);
+/* Element i of an array value; O(1) for fixed-size elements, O(i) for
+ * strings and nested arrays. */
+bool gguf_value_elem (const gguf_value *arr, uint64_t i, gguf_value *out);
 
 /* --- tensors ------------------------------------------------------------ */
 int64_t gguf_n_tensors (const gguf_file *f);

@@ -51,7 +51,8 @@ gm_hparams_head_dim (const gm_hparams *hp, uint32_t il)
 }
 
 /* Positions the KV cache of an owning layer must hold for a context of n_ctx:
- * SWA layers keep only the window, full layers keep everything. */
+ * SWA layers keep only the window, full layers keep everything; 0 for a
+ * layer that reads another layer's cache. */
 uint32_t gm_hparams_kv_positions (const gm_hparams *hp, uint32_t il, uint32_t n_ctx);
 
 /* Total KV-cache bytes for n_ctx tokens, counting owning layers only. */

@@ -3,6 +3,7 @@
  */
 #include "gemlet.h"
 #include "gemlet-config.h"
+#include "gemlet-kernels.h"
 
 const char *
 gm_version (void)
@@ -10,15 +11,15 @@ gm_version (void)
   return GEMLET_VERSION;
 }
 
-/* Until run-time dispatch lands every build runs the scalar kernels. */
+/* The kernel set chosen at run time from CPUID/XGETBV, e.g. "avx2+fma+f16c". */
 const char *
 gm_kernel_variant (void)
 {
-  return "scalar";
+  return gk_variant_name ();
 }
 
 const char *
 gm_cpu_features (void)
 {
-  return "unknown";
+  return gk_cpu_features ();
 }

@@ -64,6 +64,105 @@ void gk_dequantize_row (uint32_t type, const void *src, float *dst, int64_t n);
  * Matches ggml's *_ref quantizers so files we write load identically there. */
 size_t gk_quantize_row_ref (uint32_t type, const float *src, void *dst, int64_t n);
 
+/* Row conversions for activations and the KV cache: exact, F16C-backed
+ * where the CPU has it.  Results equal the scalar functions above. */
+void gk_fp16_to_fp32_row (const uint16_t *src, float *dst, int64_t n);
+void gk_fp32_to_fp16_row (const float *src, uint16_t *dst, int64_t n);
+void gk_bf16_to_fp32_row (const uint16_t *src, float *dst, int64_t n);
+void gk_fp32_to_bf16_row (const float *src, uint16_t *dst, int64_t n);
+
+/* ---- Run-time dispatch ------------------------------------------------ */
+
+/* Kernel sets.  SCALAR is portable C and always available; the others are
+ * picked at run time from CPUID + XGETBV, never from build flags. */
+typedef enum {
+  GK_VARIANT_SCALAR = 0,
+  GK_VARIANT_AVX2 = 1,   /* AVX2 + FMA + F16C (x86-64) */
+  GK_VARIANT_AVX512 = 2, /* AVX-512 F/BW/VL + VNNI (x86-64) */
+  GK_VARIANT_COUNT
+} gk_variant;
+
+/* Detect the CPU and select the best variant.  Idempotent and thread-safe;
+ * every other function calls it implicitly, so calling it is optional.
+ * GEMLET_KERNELS=scalar|avx2|avx512 in the environment caps the choice. */
+void gk_init (void);
+
+/* Name of the variant in use: "scalar", "avx2+fma+f16c", "avx512+vnni". */
+const char *gk_variant_name (void);
+
+/* Space-separated CPU features that matter here, e.g.
+ * "sse4.2 avx avx2 fma f16c avx512f avx512bw avx512vl avx512vnni". */
+const char *gk_cpu_features (void);
+
+bool gk_variant_supported (gk_variant v);   /* compiled in and CPU/OS capable */
+const char *gk_variant_label (gk_variant v); /* as gk_variant_name; NULL if out of range */
+gk_variant gk_variant_current (void);
+
+/* For tests and benchmarks: switch every later call to variant v.  Returns
+ * false (and changes nothing) if v is not supported.  Not meant to be called
+ * while other threads run kernels. */
+bool gk_force_variant (gk_variant v);
+
+/* ---- Matrix products -------------------------------------------------- */
+
+/* Format the activations are converted to before a product with weights of
+ * type wtype, as in ggml: Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K
+ * for the K formats, F16/BF16/F32 for those.  GK_TYPE_COUNT if wtype has no
+ * product kernel. */
+uint32_t gk_vec_dot_type (uint32_t wtype);
+
+/* Convert k floats (k a multiple of the act_type block size) to act_type,
+ * which must be a value gk_vec_dot_type returns.  Uses the current
+ * variant's converter (which mirrors ggml's for that ISA). */
+void gk_quantize_act (uint32_t act_type, const float *x, void *dst, int64_t k);
+
+/* y[c * y_stride + r] = dot (row r of W, column c of X) for row_begin <= r <
+ * row_end and 0 <= c < n_cols.  W holds rows of k values of type wtype, row r
+ * at (char *) w + r * w_row_bytes; column c of X is at (char *) xq + c *
+ * xq_row_bytes, already in gk_vec_dot_type (wtype).  y_stride counts floats.
+ * Threads may call this concurrently on disjoint row ranges.  k must be a
+ * multiple of the weight block size.  Columns are processed in small tiles
+ * so each weight block is loaded once for several columns. */
+void gk_matmul (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k,
+                int64_t row_begin, int64_t row_end,
+                const void *xq, size_t xq_row_bytes, int64_t n_cols,
+                float *y, size_t y_stride);
+
+/* Convenience: one dot product of a weight row with an activation row in
+ * gk_vec_dot_type (wtype). */
+float gk_vec_dot (uint32_t wtype, const void *w, const void *xq, int64_t k);
+
+/* ---- Element-wise helpers -------------------------------------------- */
+
+typedef enum {
+  GK_GELU_TANH = 0,       /* 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))) in F32 */
+  GK_GELU_TANH_TABLE = 1, /* llama.cpp CPU: x rounded to F16, 64K-entry F16
+                           * table; x <= -10 -> 0, x >= 10 -> x */
+} gk_gelu_mode;
+
+float gk_gelu (float x, gk_gelu_mode mode);
+/* out[i] = gelu (gate[i]) * up[i]; out may alias gate or up. */
+void gk_geglu (const float *gate, const float *up, float *out, int64_t n, gk_gelu_mode mode);
+/* x[i] = gelu (x[i]) in place. */
+void gk_gelu_inplace (float *x, int64_t n, gk_gelu_mode mode);
+
+/* out = x / sqrt(mean(x^2) + eps) [* weight when weight != NULL], with the
+ * sum of squares in double as ggml does; out may alias x. */
+void gk_rmsnorm (const float *x, const float *weight, float *out, int64_t n, float eps);
+
+/* In place x = softmax(x): max-subtracted, exponent sum in double. */
+void gk_softmax (float *x, int64_t n);
+
+float gk_dot_f32 (const float *a, const float *b, int64_t n);
+/* y += a * x */
+void gk_axpy_f32 (float a, const float *x, float *y, int64_t n);
+/* x *= a */
+void gk_scale_f32 (float *x, float a, int64_t n);
+/* Dot of an F16 row (e.g. a K-cache row) with F32 values. */
+float gk_dot_f16_f32 (const uint16_t *a, const float *b, int64_t n);
+/* y += a * x for an F16 row x (e.g. a V-cache row). */
+void gk_axpy_f16 (float a, const uint16_t *x, float *y, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,9 +44,32 @@ void gw_kv_arr_str (gw_writer *w, const char *key, const char *const *strs, uint
  * pointer must stay valid until gw_write returns). */
 void gw_tensor (gw_writer *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
                 const int64_t *ne, const void *data);
-/* Tensor whose data is produced by fill(user, ...) during gw_write. */
+/* Tensor whose data is produced by fill(user, ...) during gw_write. With
+ * fill NULL the data is all zero and gw_write leaves a hole (a sparse file),
+ * so multi-GB headers-only test files cost no disk. */
 void gw_tensor_cb (gw_writer *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
                    const int64_t *ne, gw_fill_fn fill, void *user);
+
+/* --- for malformed-file tests: no validation of any of these -------------- */
+
+/* A key with a raw value: the u32 type id, then `payload` verbatim (for
+ * nested arrays, bogus lengths, unknown type ids). */
+void gw_kv_raw (gw_writer *w, const char *key, uint32_t type, const void *payload, size_t n);
+/* A tensor info written as given (n_dims entries of ne, relative data offset),
+ * with no data of its own; the data section is laid out for the other tensors. */
+void gw_tensor_raw (gw_writer *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                    const int64_t *ne, uint64_t rel_offset);
+
+typedef enum {
+  GW_SECTION_KV,          /* first key/value pair */
+  GW_SECTION_TENSOR_INFO, /* first tensor info */
+  GW_SECTION_PADDING,     /* end of the tensor infos */
+  GW_SECTION_DATA,        /* aligned start of the data section */
+  GW_SECTION_END,         /* file size */
+} gw_section;
+
+/* Byte offset of a section in the file the last successful write produced. */
+uint64_t gw_section_offset (const gw_writer *w, gw_section s);
 
 /* Writes the file; returns false with a message in err on failure. */
 bool gw_write (gw_writer *w, const char *path, char *err, size_t err_size);

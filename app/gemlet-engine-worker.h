@@ -1,0 +1,79 @@
+/* gemlet-engine-worker.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gemlet.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  GEMLET_ENGINE_STATE_EMPTY,
+  GEMLET_ENGINE_STATE_LOADING,
+  GEMLET_ENGINE_STATE_READY,
+  GEMLET_ENGINE_STATE_GENERATING,
+} GemletEngineState;
+
+typedef struct
+{
+  gboolean text_only;
+  guint    n_threads;  /* 0 = engine default */
+  guint    n_ctx;      /* 0 = model default */
+} GemletLoadSettings;
+
+typedef struct
+{
+  gm_role     role;
+  const char *content;
+} GemletChatTurn;
+
+typedef struct
+{
+  guint64  n_prompt_tokens;
+  guint64  n_generated;
+  double   time_to_first_token;  /* seconds, from the request */
+  double   tokens_per_second;    /* decode speed */
+  gboolean stopped;              /* by the user */
+} GemletGenerateStats;
+
+#define GEMLET_TYPE_ENGINE_WORKER (gemlet_engine_worker_get_type ())
+
+G_DECLARE_FINAL_TYPE (GemletEngineWorker, gemlet_engine_worker, GEMLET, ENGINE_WORKER, GObject)
+
+GemletEngineWorker *gemlet_engine_worker_new              (void);
+GemletEngineState   gemlet_engine_worker_get_state        (GemletEngineWorker        *self);
+double              gemlet_engine_worker_get_load_progress (GemletEngineWorker       *self);
+const char         *gemlet_engine_worker_get_model_path   (GemletEngineWorker        *self);
+char               *gemlet_engine_worker_dup_model_title  (GemletEngineWorker        *self);
+void                gemlet_engine_worker_load_async       (GemletEngineWorker        *self,
+                                                           const char                *path,
+                                                           const GemletLoadSettings  *settings,
+                                                           GCancellable              *cancellable,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+gboolean            gemlet_engine_worker_load_finish      (GemletEngineWorker        *self,
+                                                           GAsyncResult              *result,
+                                                           GError                   **error);
+void                gemlet_engine_worker_unload           (GemletEngineWorker        *self);
+gboolean            gemlet_engine_worker_generate         (GemletEngineWorker        *self,
+                                                           const GemletChatTurn      *turns,
+                                                           guint                      n_turns,
+                                                           const gm_sampling         *sampling,
+                                                           guint                      n_ctx,
+                                                           int                        max_tokens,
+                                                           GError                   **error);
+void                gemlet_engine_worker_stop             (GemletEngineWorker        *self);
+void                gemlet_engine_worker_drain            (GemletEngineWorker        *self);
+gboolean            gemlet_engine_worker_get_live_stats   (GemletEngineWorker        *self,
+                                                           double                    *tokens_per_second,
+                                                           double                    *time_to_first_token);
+void                gemlet_engine_worker_get_memory       (GemletEngineWorker        *self,
+                                                           gm_memory                 *measured,
+                                                           gm_memory                 *estimate);
+const gm_checkpoint_info *gemlet_engine_worker_get_info   (GemletEngineWorker        *self);
+
+G_END_DECLS

@@ -1,0 +1,104 @@
+/* attention.c — causal / sliding-window attention over the KV cache.
+ *
+ * Scale 1.0 (Gemma 4 normalizes Q and K instead), no logit soft-cap. Work is
+ * split into (head, query chunk) tasks across the pool; each task computes
+ * its score rows with one GEMM over the cache slots, masks by the position
+ * each slot holds, applies the softmax and multiplies by V.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "session.h"
+
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+
+typedef struct
+{
+  gm_session *s;
+  const gm_kv_layer *cache;
+  bool swa;
+  int32_t n;
+  const int32_t *pos;
+  const float *q;
+  float *out;
+  int n_head, n_head_kv, D;
+  uint32_t n_slots;
+} attn_job;
+
+static void
+attn_worker (void *arg, int ith, int nth)
+{
+  const attn_job *job = arg;
+  const int32_t n_chunks = (job->n + GM_ATTN_QCHUNK - 1) / GM_ATTN_QCHUNK;
+  const int n_tasks = job->n_head * n_chunks;
+  const int group = job->n_head / job->n_head_kv;
+  const int D = job->D;
+  const int ldq = job->n_head * D;
+  const int width = (int) job->cache->width;
+  const int32_t *slot_pos = job->cache->ring->pos;
+  const int32_t n_swa = (int32_t) job->s->kv.n_swa;
+  const int ns = (int) job->n_slots;
+  float *S = job->s->scr.scores[ith];
+
+  for (int task = ith; task < n_tasks; task += nth)
+    {
+      const int h = task % job->n_head;
+      const int32_t t0 = (task / job->n_head) * GM_ATTN_QCHUNK;
+      const int32_t qc = job->n - t0 < GM_ATTN_QCHUNK ? job->n - t0 : GM_ATTN_QCHUNK;
+      const float *K = job->cache->k + (size_t) (h / group) * D;
+      const float *V = job->cache->v + (size_t) (h / group) * D;
+      const float *Q = job->q + (size_t) t0 * ldq + (size_t) h * D;
+      float *O = job->out + (size_t) t0 * ldq + (size_t) h * D;
+
+      if (qc == 1)
+        cblas_sgemv (CblasRowMajor, CblasNoTrans, ns, D, 1.0f, K, width, Q, 1, 0.0f, S, 1);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, qc, ns, D, 1.0f, Q, ldq, K, width,
+                     0.0f, S, ns);
+
+      for (int32_t r = 0; r < qc; r++)
+        {
+          const int32_t pq = job->pos[t0 + r];
+          float *row = S + (size_t) r * ns;
+
+          for (int i = 0; i < ns; i++)
+            {
+              const int32_t pk = slot_pos[i];
+              if (pk < 0 || pk > pq || (job->swa && pq - pk >= n_swa))
+                row[i] = -INFINITY;
+            }
+          gm_softmax_row (row, ns);
+        }
+
+      if (qc == 1)
+        cblas_sgemv (CblasRowMajor, CblasTrans, ns, D, 1.0f, V, width, S, 1, 0.0f, O, 1);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, qc, D, ns, 1.0f, S, ns, V, width,
+                     0.0f, O, ldq);
+    }
+}
+
+void
+gm_attention (gm_session *s, uint32_t il, int32_t n, const int32_t *pos, const float *q,
+              float *out)
+{
+  const gm_hparams *hp = &s->model->hp;
+  const gm_kv_layer *cache = &s->kv.layers[hp->kv_source[il]];
+  attn_job job = {
+    .s = s,
+    .cache = cache,
+    .swa = hp->is_swa[il],
+    .n = n,
+    .pos = pos,
+    .q = q,
+    .out = out,
+    .n_head = (int) hp->n_head,
+    .n_head_kv = (int) hp->n_head_kv[hp->kv_source[il]],
+    .D = (int) gm_hparams_head_dim (hp, il),
+    .n_slots = gm_kv_n_slots (cache->ring, pos[n - 1] + 1),
+  };
+
+  gm_pool_run (s->pool, attn_worker, &job);
+}

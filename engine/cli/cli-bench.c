@@ -1,0 +1,212 @@
+/* cli-bench.c — `gemlet-cli bench`: prompt-processing and generation speed.
+ *
+ *   gemlet-cli bench MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]
+ *
+ * Each repetition clears the session, evaluates a p-token prompt in one call
+ * (pp), then n single tokens, each fed the argmax of the previous logits
+ * (tg). Reported: mean tokens/s over the repetitions and peak RSS (VmHWM).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cli.h"
+#include "gemlet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double
+now_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+static double
+peak_rss_mib (void)
+{
+  FILE *fp = fopen ("/proc/self/status", "r");
+  char line[256];
+  unsigned long long kb = 0;
+
+  if (fp == NULL)
+    return 0.0;
+  while (fgets (line, sizeof line, fp) != NULL)
+    if (sscanf (line, "VmHWM: %llu kB", &kb) == 1)
+      break;
+  fclose (fp);
+  return (double) kb / 1024.0;
+}
+
+static void
+json_string (FILE *fp, const char *s)
+{
+  fputc ('"', fp);
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        fprintf (fp, "\\%c", *s);
+      else if ((unsigned char) *s < 0x20)
+        fprintf (fp, "\\u%04x", (unsigned char) *s);
+      else
+        fputc (*s, fp);
+    }
+  fputc ('"', fp);
+}
+
+int
+cli_bench (int argc, char **argv)
+{
+  const char *model_path = NULL;
+  long long n_prompt = 512, n_gen = 128, n_threads = 0, reps = 1;
+  bool json = false;
+  gm_load_opts lo;
+  gm_session_opts so;
+  gm_model *model = NULL;
+  gm_session *session = NULL;
+  gm_error err = { 0 };
+  int32_t *prompt = NULL, n_vocab;
+  float *logits = NULL;
+  double t_pp = 0.0, t_tg = 0.0, t_load;
+  int status = 1;
+  uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      const bool has_val = i + 1 < argc;
+
+      if (strcmp (a, "-p") == 0 && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 0, 1 << 20, &n_prompt))
+            return cli_fail ("bad -p value '%s'", argv[i]);
+        }
+      else if (strcmp (a, "-n") == 0 && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 0, 1 << 20, &n_gen))
+            return cli_fail ("bad -n value '%s'", argv[i]);
+        }
+      else if ((strcmp (a, "-t") == 0 || strcmp (a, "--threads") == 0) && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 1, 1024, &n_threads))
+            return cli_fail ("bad thread count '%s'", argv[i]);
+        }
+      else if (strcmp (a, "-r") == 0 && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 1, 1000, &reps))
+            return cli_fail ("bad -r value '%s'", argv[i]);
+        }
+      else if (strcmp (a, "--json") == 0)
+        json = true;
+      else if (a[0] == '-' && a[1] != '\0')
+        return cli_fail ("bench: unknown or incomplete option '%s'", a);
+      else if (model_path == NULL)
+        model_path = a;
+      else
+        return cli_fail ("bench: unexpected argument '%s'", a);
+    }
+  if (model_path == NULL)
+    return cli_fail ("usage: gemlet-cli bench MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]");
+  if (n_prompt + n_gen == 0)
+    return cli_fail ("nothing to measure (-p 0 -n 0)");
+
+  gm_load_opts_init (&lo);
+  lo.n_threads = (int) n_threads;
+  t_load = now_seconds ();
+  model = gm_model_load (model_path, &lo, NULL, NULL, &err);
+  t_load = now_seconds () - t_load;
+  if (model == NULL)
+    {
+      cli_fail ("%s", err.message);
+      goto out;
+    }
+  n_vocab = gm_model_n_vocab (model);
+
+  gm_session_opts_init (&so);
+  so.n_threads = (int) n_threads;
+  so.n_ctx = (uint32_t) (n_prompt + n_gen + 1);
+  session = gm_session_new (model, &so, &err);
+  prompt = malloc ((size_t) (n_prompt + 1) * sizeof *prompt);
+  logits = malloc ((size_t) n_vocab * sizeof *logits);
+  if (session == NULL || prompt == NULL || logits == NULL)
+    {
+      cli_fail ("%s", session == NULL ? err.message : "out of memory");
+      goto out;
+    }
+  /* a fixed pseudo-random prompt (BOS first) so runs are comparable */
+  prompt[0] = gm_model_bos (model) >= 0 ? gm_model_bos (model) : 0;
+  for (long long i = 1; i < n_prompt; i++)
+    {
+      rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+      prompt[i] = (int32_t) (rng % (uint64_t) n_vocab);
+    }
+
+  for (long long r = 0; r < reps; r++)
+    {
+      int32_t tok = prompt[0];
+      double t0;
+
+      gm_session_truncate (session, 0);
+      t0 = now_seconds ();
+      if (n_prompt > 0 && gm_session_eval (session, prompt, (size_t) n_prompt, logits, false, &err)
+                            != GM_OK)
+        {
+          cli_fail ("%s", err.message);
+          goto out;
+        }
+      t_pp += now_seconds () - t0;
+
+      t0 = now_seconds ();
+      for (long long i = 0; i < n_gen; i++)
+        {
+          if (n_prompt > 0 || i > 0)
+            {
+              tok = 0;
+              for (int32_t j = 1; j < n_vocab; j++)
+                if (logits[j] > logits[tok])
+                  tok = j;
+            }
+          if (gm_session_eval (session, &tok, 1, logits, false, &err) != GM_OK)
+            {
+              cli_fail ("%s", err.message);
+              goto out;
+            }
+        }
+      t_tg += now_seconds () - t0;
+    }
+
+  {
+    const double pp = t_pp > 0 ? (double) (n_prompt * reps) / t_pp : 0.0;
+    const double tg = t_tg > 0 ? (double) (n_gen * reps) / t_tg : 0.0;
+    const int threads = gm_session_n_threads (session);
+
+    if (json)
+      {
+        printf ("{\"model\": ");
+        json_string (stdout, model_path);
+        printf (", \"threads\": %d, \"n_prompt\": %lld, \"n_gen\": %lld, \"reps\": %lld, "
+                "\"pp_tok_s\": %.3f, \"tg_tok_s\": %.3f, \"peak_rss_mib\": %.1f, "
+                "\"load_s\": %.3f, \"kernel\": ",
+                threads, n_prompt, n_gen, reps, pp, tg, peak_rss_mib (), t_load);
+        json_string (stdout, gm_kernel_variant ());
+        printf (", \"reference\": %s}\n",
+                getenv ("GEMLET_REFERENCE") != NULL && strcmp (getenv ("GEMLET_REFERENCE"), "0") != 0
+                  ? "true" : "false");
+      }
+    else
+      printf ("model %s\nthreads %d, kernel %s\npp %lld: %.2f tok/s\ntg %lld: %.2f tok/s\n"
+              "peak RSS %.1f MiB, load %.2f s\n",
+              model_path, threads, gm_kernel_variant (), n_prompt, pp, n_gen, tg, peak_rss_mib (),
+              t_load);
+  }
+  status = 0;
+
+out:
+  free (prompt);
+  free (logits);
+  gm_session_free (session);
+  gm_model_free (model);
+  return status;
+}

@@ -1,0 +1,264 @@
+/* cli-chat.c — `gemlet-cli chat`: interactive multi-turn chat on stdin/stdout.
+ *
+ *   gemlet-cli chat MODEL [--system TEXT] [-n N] [--greedy] [--seed S] [-t N]
+ *       [--ctx N]
+ *
+ * Each turn re-renders the conversation with the model's template and hands
+ * it to gm_session_generate, which reuses the cached prefix: only the new
+ * tokens are evaluated. After every reply a line on stderr says how many
+ * tokens were evaluated and how many were reused. "/exit" or EOF ends.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cli.h"
+#include "gemlet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct
+{
+  char *buf;
+  size_t len, cap;
+  bool oom;
+} reply_buf;
+
+static bool
+on_token (int32_t token, const char *text, size_t len, void *user)
+{
+  reply_buf *r = user;
+
+  (void) token;
+  fwrite (text, 1, len, stdout);
+  fflush (stdout);
+  if (r->len + len + 1 > r->cap)
+    {
+      size_t cap = (r->len + len + 1) * 2;
+      char *nb = realloc (r->buf, cap);
+      if (nb == NULL)
+        {
+          r->oom = true;
+          return false;
+        }
+      r->buf = nb;
+      r->cap = cap;
+    }
+  memcpy (r->buf + r->len, text, len);
+  r->len += len;
+  r->buf[r->len] = '\0';
+  return true;
+}
+
+typedef struct
+{
+  gm_chat_message *items;
+  size_t n, cap;
+} msg_list;
+
+static bool
+msg_push (msg_list *l, gm_role role, const char *text)
+{
+  char *copy = strdup (text);
+
+  if (copy == NULL)
+    return false;
+  if (l->n == l->cap)
+    {
+      size_t cap = l->cap ? 2 * l->cap : 8;
+      gm_chat_message *ni = realloc (l->items, cap * sizeof *ni);
+      if (ni == NULL)
+        {
+          free (copy);
+          return false;
+        }
+      l->items = ni;
+      l->cap = cap;
+    }
+  l->items[l->n].role = role;
+  l->items[l->n].content = copy;
+  l->n++;
+  return true;
+}
+
+static void
+msg_clear (msg_list *l, size_t keep)
+{
+  while (l->n > keep)
+    free ((char *) l->items[--l->n].content);
+}
+
+int
+cli_chat (int argc, char **argv)
+{
+  const char *model_path = NULL, *system = NULL;
+  long long n_threads = 0, n_ctx = 0, n_predict = 1024, v;
+  gm_sampling sampling;
+  gm_load_opts lo;
+  gm_session_opts so;
+  gm_model *model = NULL;
+  gm_session *session = NULL;
+  gm_error err = { 0 };
+  msg_list msgs = { 0 };
+  size_t n_fixed = 0;
+  char *line = NULL;
+  size_t line_cap = 0;
+  int status = 1;
+
+  gm_sampling_init (&sampling);
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      const bool has_val = i + 1 < argc;
+
+      if (strcmp (a, "--system") == 0 && has_val)
+        system = argv[++i];
+      else if ((strcmp (a, "-t") == 0 || strcmp (a, "--threads") == 0) && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 1, 1024, &n_threads))
+            return cli_fail ("bad thread count '%s'", argv[i]);
+        }
+      else if (strcmp (a, "--ctx") == 0 && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 1, 1 << 24, &n_ctx))
+            return cli_fail ("bad --ctx value '%s'", argv[i]);
+        }
+      else if (strcmp (a, "-n") == 0 && has_val)
+        {
+          if (!cli_parse_int (argv[++i], -1, 1 << 30, &n_predict))
+            return cli_fail ("bad -n value '%s'", argv[i]);
+        }
+      else if (strcmp (a, "--greedy") == 0)
+        sampling.greedy = true;
+      else if (strcmp (a, "--seed") == 0 && has_val)
+        {
+          if (!cli_parse_int (argv[++i], 0, INT64_MAX, &v))
+            return cli_fail ("bad --seed value '%s'", argv[i]);
+          sampling.seed = (uint64_t) v;
+        }
+      else if (a[0] == '-' && a[1] != '\0')
+        return cli_fail ("chat: unknown or incomplete option '%s'", a);
+      else if (model_path == NULL)
+        model_path = a;
+      else
+        return cli_fail ("chat: unexpected argument '%s'", a);
+    }
+  if (model_path == NULL)
+    return cli_fail ("usage: gemlet-cli chat MODEL [--system TEXT] [-t N]");
+
+  gm_load_opts_init (&lo);
+  lo.n_threads = (int) n_threads;
+  model = gm_model_load (model_path, &lo, NULL, NULL, &err);
+  if (model == NULL)
+    {
+      cli_fail ("%s", err.message);
+      goto out;
+    }
+  gm_session_opts_init (&so);
+  so.n_threads = (int) n_threads;
+  so.n_ctx = (uint32_t) n_ctx;
+  session = gm_session_new (model, &so, &err);
+  if (session == NULL)
+    {
+      cli_fail ("%s", err.message);
+      goto out;
+    }
+  if (system != NULL)
+    {
+      if (!msg_push (&msgs, GM_ROLE_SYSTEM, system))
+        {
+          cli_fail ("out of memory");
+          goto out;
+        }
+      n_fixed = 1;
+    }
+
+  for (int turn = 1;; turn++)
+    {
+      ssize_t got;
+      char *text;
+      int32_t *ids = NULL;
+      int64_t n_ids;
+      reply_buf reply = { 0 };
+      gm_generate_stats stats;
+      gm_status st;
+
+      fputs ("> ", stdout);
+      fflush (stdout);
+      got = getline (&line, &line_cap, stdin);
+      if (got < 0)
+        break;
+      while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+        line[--got] = '\0';
+      if (strcmp (line, "/exit") == 0)
+        break;
+      if (got == 0)
+        {
+          turn--;
+          continue;
+        }
+      if (!msg_push (&msgs, GM_ROLE_USER, line))
+        {
+          cli_fail ("out of memory");
+          goto out;
+        }
+
+      text = gm_chat_render (model, msgs.items, msgs.n, true, false, &err);
+      if (text == NULL)
+        {
+          cli_fail ("%s", err.message);
+          goto out;
+        }
+      n_ids = gm_tokenize (model, text, strlen (text), false, true, NULL, 0, &err);
+      if (n_ids > 0 && (ids = malloc ((size_t) n_ids * sizeof *ids)) != NULL)
+        n_ids = gm_tokenize (model, text, strlen (text), false, true, ids, (size_t) n_ids, &err);
+      free (text);
+      if (n_ids <= 0 || ids == NULL)
+        {
+          free (ids);
+          cli_fail ("cannot tokenize the conversation: %s", err.message);
+          goto out;
+        }
+
+      st = gm_session_generate (session, ids, (size_t) n_ids, &sampling, (int32_t) n_predict,
+                                on_token, &reply, &stats, &err);
+      free (ids);
+      fputc ('\n', stdout);
+      fflush (stdout);
+      if (st == GM_ERR_CONTEXT_FULL)
+        {
+          /* start over with only the system prompt */
+          fprintf (stderr, "gemlet-cli: %s; the conversation was reset\n", err.message);
+          msg_clear (&msgs, n_fixed);
+          gm_session_truncate (session, 0);
+          free (reply.buf);
+          continue;
+        }
+      if (st != GM_OK || reply.oom)
+        {
+          free (reply.buf);
+          cli_fail ("%s", reply.oom ? "out of memory" : err.message);
+          goto out;
+        }
+      fprintf (stderr, "[turn %d: evaluated %llu prompt tokens, reused %zu cached, generated %llu]\n",
+               turn, (unsigned long long) stats.n_prompt_tokens,
+               (size_t) n_ids - (size_t) stats.n_prompt_tokens,
+               (unsigned long long) stats.n_generated);
+      if (!msg_push (&msgs, GM_ROLE_MODEL, reply.buf != NULL ? reply.buf : ""))
+        {
+          free (reply.buf);
+          cli_fail ("out of memory");
+          goto out;
+        }
+      free (reply.buf);
+    }
+  status = 0;
+
+out:
+  free (line);
+  msg_clear (&msgs, 0);
+  free (msgs.items);
+  gm_session_free (session);
+  gm_model_free (model);
+  return status;
+}

@@ -1,0 +1,79 @@
+/* kv-cache.h — per owning layer K and V caches.
+ *
+ * Full-attention layers keep every position (slot = position). Sliding-window
+ * layers keep a ring of `cap` slots (slot = position mod cap) big enough for
+ * the window, one micro-batch and some slack so that a short truncation
+ * (regenerate) does not lose keys still needed. Each ring records which
+ * position each slot holds, so masks stay right after wrap-around.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hparams.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The cache element type; change here (and in the two copy helpers) to
+ * store F16. */
+typedef float gm_kv_t;
+
+typedef struct {
+  uint32_t cap;    /* slots */
+  int32_t *pos;    /* position held by each slot, −1 = empty */
+} gm_kv_ring;
+
+typedef struct {
+  gm_kv_t *k, *v;  /* cap × width each; NULL on layers without own K/V */
+  uint32_t width;  /* n_head_kv · head_dim */
+  gm_kv_ring *ring;
+} gm_kv_layer;
+
+typedef struct {
+  gm_kv_ring swa, full;
+  gm_kv_layer layers[GM_MAX_LAYERS];
+  uint32_t n_layer;
+  uint32_t n_swa;
+  bool has_swa;         /* some owning layer uses the window ring */
+  uint32_t n_ctx;
+  uint64_t bytes;       /* allocated K+V bytes */
+  uint64_t bytes_per_pos_full, bytes_per_pos_swa;
+} gm_kv_cache;
+
+/* Default slots for SWA rings beyond window + micro-batch: truncating back
+ * this far keeps the cache usable without re-evaluation. */
+#define GM_KV_SWA_SLACK 512
+
+/* Allocates caches for n_ctx positions and micro-batches of up to n_ubatch
+ * tokens, SWA rings with swa_slack extra slots. Returns false on allocation
+ * failure (cache left freed). */
+bool gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch,
+                 uint32_t swa_slack);
+void gm_kv_free (gm_kv_cache *kv);
+
+/* Empties every slot. */
+void gm_kv_clear (gm_kv_cache *kv);
+
+/* Claims the slots of positions [pos0, pos0 + n) before a micro-batch. */
+void gm_kv_begin (gm_kv_cache *kv, int32_t pos0, int32_t n);
+
+static inline uint32_t
+gm_kv_slot (const gm_kv_ring *ring, int32_t pos)
+{
+  return (uint32_t) pos % ring->cap;
+}
+
+/* Number of slots to scan for a batch ending before position pos_end. */
+static inline uint32_t
+gm_kv_n_slots (const gm_kv_ring *ring, int32_t pos_end)
+{
+  return (uint32_t) pos_end < ring->cap ? (uint32_t) pos_end : ring->cap;
+}
+
+/* Forgets positions ≥ n. Returns false if the sliding-window rings no longer
+ * hold every key position n needs (then the caller must re-evaluate). */
+bool gm_kv_truncate (gm_kv_cache *kv, int32_t n);
+
+/* Bytes of K/V holding n live positions. */
+uint64_t gm_kv_used_bytes (const gm_kv_cache *kv, uint32_t n);

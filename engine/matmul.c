@@ -1,0 +1,239 @@
+/* matmul.c — weight × activations, reference path (dequantize + OpenBLAS).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "matmul.h"
+
+#include "gemlet-kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Dequantized weight rows per block: about 1 MiB of floats per thread keeps
+ * the block in L2 while it is multiplied. */
+#define DEQ_FLOATS (256 * 1024)
+
+struct gm_mm
+{
+  gm_pool *pool;
+  int n_threads;
+  int64_t max_row, max_tok;
+  bool reference;
+  float **deq;    /* per thread, DEQ_FLOATS or max_row floats, whichever is larger */
+  size_t deq_floats;
+  float *act;     /* rounded copy of the activations, max_tok × max_row */
+};
+
+gm_mm *
+gm_mm_new (gm_pool *pool, int64_t max_row, int64_t max_tok, bool reference)
+{
+  gm_mm *mm = calloc (1, sizeof *mm);
+
+  if (mm == NULL)
+    return NULL;
+  mm->pool = pool;
+  mm->n_threads = gm_pool_n_threads (pool);
+  mm->max_row = max_row;
+  mm->max_tok = max_tok;
+  mm->reference = reference;
+  mm->deq_floats = (size_t) (max_row > DEQ_FLOATS ? max_row : DEQ_FLOATS);
+  mm->deq = calloc ((size_t) mm->n_threads, sizeof *mm->deq);
+  mm->act = malloc ((size_t) max_row * (size_t) max_tok * sizeof (float));
+  if (mm->deq == NULL || mm->act == NULL)
+    {
+      gm_mm_free (mm);
+      return NULL;
+    }
+  for (int i = 0; i < mm->n_threads; i++)
+    {
+      mm->deq[i] = malloc (mm->deq_floats * sizeof (float));
+      if (mm->deq[i] == NULL)
+        {
+          gm_mm_free (mm);
+          return NULL;
+        }
+    }
+  /* Our pool already owns the cores: OpenBLAS must run in the caller. */
+  openblas_set_num_threads (1);
+  return mm;
+}
+
+void
+gm_mm_free (gm_mm *mm)
+{
+  if (mm == NULL)
+    return;
+  if (mm->deq != NULL)
+    for (int i = 0; i < mm->n_threads; i++)
+      free (mm->deq[i]);
+  free (mm->deq);
+  free (mm->act);
+  free (mm);
+}
+
+uint64_t
+gm_mm_scratch_bytes (const gm_mm *mm)
+{
+  return (uint64_t) mm->n_threads * mm->deq_floats * sizeof (float)
+         + (uint64_t) mm->max_row * (uint64_t) mm->max_tok * sizeof (float);
+}
+
+const char *
+gm_mm_path (const gm_mm *mm)
+{
+  (void) mm;
+  return "reference (dequantize + OpenBLAS)";
+}
+
+/* ------------------------------------------------- activation rounding */
+
+/* Q8_0 as ggml's x86 SIMD quantizer does it: 127/max as the inverse scale,
+ * round to nearest even, scale stored as fp16. */
+static void
+round_q8_0 (float *x, int64_t n)
+{
+  for (int64_t b = 0; b + 32 <= n; b += 32)
+    {
+      float amax = 0.0f, id, d;
+
+      for (int j = 0; j < 32; j++)
+        amax = fmaxf (amax, fabsf (x[b + j]));
+      d = gk_fp16_to_fp32 (gk_fp32_to_fp16 (amax / 127.0f));
+      id = amax != 0.0f ? 127.0f / amax : 0.0f;
+      for (int j = 0; j < 32; j++)
+        x[b + j] = nearbyintf (x[b + j] * id) * d;
+    }
+}
+
+/* Q8_K (ggml's reference quantizer, also what x86 uses): scale from the
+ * signed extreme, F32 scale. */
+static void
+round_q8_k (float *x, int64_t n)
+{
+  for (int64_t b = 0; b + 256 <= n; b += 256)
+    {
+      float amax = 0.0f, max = 0.0f, iscale, d;
+
+      for (int j = 0; j < 256; j++)
+        {
+          const float ax = fabsf (x[b + j]);
+          if (ax > amax)
+            {
+              amax = ax;
+              max = x[b + j];
+            }
+        }
+      if (amax == 0.0f)
+        {
+          memset (x + b, 0, 256 * sizeof (float));
+          continue;
+        }
+      iscale = -127.0f / max;
+      d = 1.0f / iscale;
+      for (int j = 0; j < 256; j++)
+        {
+          float q = nearbyintf (iscale * x[b + j]);
+          if (q > 127.0f)
+            q = 127.0f;
+          x[b + j] = d * q;
+        }
+    }
+}
+
+void
+gm_mm_round_activations (uint32_t weight_type, float *x, int64_t n)
+{
+  switch (weight_type)
+    {
+    case GK_TYPE_F16:
+      for (int64_t i = 0; i < n; i++)
+        x[i] = gk_fp16_to_fp32 (gk_fp32_to_fp16 (x[i]));
+      break;
+    case GK_TYPE_BF16:
+      for (int64_t i = 0; i < n; i++)
+        x[i] = gk_bf16_to_fp32 (gk_fp32_to_bf16 (x[i]));
+      break;
+    case GK_TYPE_Q4_0:
+    case GK_TYPE_Q4_1:
+    case GK_TYPE_Q5_0:
+    case GK_TYPE_Q5_1:
+    case GK_TYPE_Q8_0:
+      round_q8_0 (x, n);
+      break;
+    case GK_TYPE_Q2_K:
+    case GK_TYPE_Q3_K:
+    case GK_TYPE_Q4_K:
+    case GK_TYPE_Q5_K:
+    case GK_TYPE_Q6_K:
+      round_q8_k (x, n);
+      break;
+    default:
+      break;
+    }
+}
+
+/* ----------------------------------------------------------- reference */
+
+typedef struct
+{
+  gm_mm *mm;
+  const gm_weight *w;
+  const float *x;
+  int64_t n_tok;
+  float *y;
+} mm_job;
+
+static void
+mm_ref_worker (void *arg, int ith, int nth)
+{
+  const mm_job *job = arg;
+  const gm_weight *w = job->w;
+  const int64_t K = w->ne0, N = w->ne1;
+  float *deq = job->mm->deq[ith];
+  int64_t rb = (int64_t) job->mm->deq_floats / K;
+  long lo, hi;
+
+  if (rb < 1)
+    rb = 1;
+  gm_pool_split ((long) N, ith, nth, &lo, &hi);
+  for (int64_t r0 = lo; r0 < hi; r0 += rb)
+    {
+      const int64_t nb = hi - r0 < rb ? hi - r0 : rb;
+      const float *wb;
+
+      if (w->type == GK_TYPE_F32)
+        wb = (const float *) (w->data + (size_t) r0 * w->row_bytes);
+      else
+        {
+          for (int64_t r = 0; r < nb; r++)
+            gk_dequantize_row (w->type, w->data + (size_t) (r0 + r) * w->row_bytes,
+                               deq + r * K, K);
+          wb = deq;
+        }
+      if (job->n_tok == 1)
+        cblas_sgemv (CblasRowMajor, CblasNoTrans, (int) nb, (int) K, 1.0f, wb, (int) K,
+                     job->x, 1, 0.0f, job->y + r0, 1);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) job->n_tok, (int) nb,
+                     (int) K, 1.0f, job->x, (int) K, wb, (int) K, 0.0f, job->y + r0, (int) N);
+    }
+}
+
+void
+gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y)
+{
+  mm_job job = { mm, w, x, n_tok, y };
+  const int64_t n = n_tok * w->ne0;
+
+  if (w->type != GK_TYPE_F32)
+    {
+      /* llama.cpp rounds activations to the weight's dot type first */
+      memcpy (mm->act, x, (size_t) n * sizeof (float));
+      for (int64_t t = 0; t < n_tok; t++)
+        gm_mm_round_activations (w->type, mm->act + t * w->ne0, w->ne0);
+      job.x = mm->act;
+    }
+  gm_pool_run (mm->pool, mm_ref_worker, &job);
+}

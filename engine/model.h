@@ -1,0 +1,70 @@
+/* model.h — the loaded Gemma 4 text model: hyper-parameters plus typed views
+ * of every weight inside the file mapping.  Internal to the engine.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "gemlet.h"
+#include "gguf.h"
+#include "hparams.h"
+#include "model-internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A 2-D weight as stored: ne1 rows of ne0 values, row r at data + r·row_bytes.
+ * data is NULL when the tensor is absent. */
+typedef struct {
+  uint32_t type;
+  int64_t ne0;
+  int64_t ne1;
+  size_t row_bytes;
+  const uint8_t *data;
+} gm_weight;
+
+typedef struct {
+  /* 1-D norm weights, always F32 (converted at load if the file differs) */
+  const float *attn_norm, *q_norm, *k_norm, *post_attn_norm;
+  const float *ffn_norm, *post_ffw_norm, *post_norm;
+
+  gm_weight wq, wk, wv, wo;      /* wk/wv unused on KV-shared layers */
+  gm_weight ffn_gate, ffn_up, ffn_down;
+  gm_weight inp_gate, proj;      /* per-layer-embedding injection */
+  float out_scale;               /* layer_output_scale, 1.0 when absent */
+} gm_layer;
+
+struct gm_tokenizer;
+
+struct gm_model {
+  gguf_file *gguf;
+  gm_hparams hp;
+  struct gm_tokenizer *tok;
+  gm_checkpoint_info info;
+  int n_threads;                 /* resolved: > 0 */
+  bool reference;                /* force the dequantize + BLAS matmul path */
+  bool gelu_exact;               /* tanh formula instead of the fp16 table */
+
+  gm_weight tok_embd;            /* input embedding */
+  gm_weight output;              /* LM head (tok_embd when tied) */
+  gm_weight ple_tok;             /* per_layer_token_embd: one row per token, on demand */
+  gm_weight ple_proj;            /* per_layer_model_proj */
+  const float *ple_proj_norm;
+  const float *output_norm;
+  const float *rope_freqs;       /* head_dim_full/2 factors, or NULL */
+
+  gm_layer layers[GM_MAX_LAYERS];
+
+  int64_t max_row;               /* longest weight row (ne0), sizes scratch */
+  uint64_t resident_bytes;       /* weights read every token */
+
+  float **owned;                 /* F32 copies of non-F32 1-D tensors */
+  size_t n_owned;
+
+  /* gelu(x) for every fp16 x, as llama.cpp's CPU backend tabulates it */
+  uint16_t gelu_f16[1 << 16];
+};
+
+/* Physical cores (falls back to online CPUs). */
+int gm_physical_cores (void);

@@ -1,0 +1,262 @@
+/* gk-ops.c — the public kernel entry points, forwarding to the current
+ * variant's table, and the element-wise operations that need no SIMD to be
+ * fast enough (they run over activations, not weights).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "gk-internal.h"
+
+#include <math.h>
+#include <pthread.h>
+
+uint32_t
+gk_vec_dot_type (uint32_t wtype)
+{
+  switch (wtype)
+    {
+    case GK_TYPE_F32:
+    case GK_TYPE_F16:
+    case GK_TYPE_BF16:
+      return wtype;
+    case GK_TYPE_Q4_0:
+    case GK_TYPE_Q5_0:
+    case GK_TYPE_Q8_0:
+      return GK_TYPE_Q8_0;
+    case GK_TYPE_Q4_1:
+    case GK_TYPE_Q5_1:
+      return GK_TYPE_Q8_1;
+    case GK_TYPE_Q2_K:
+    case GK_TYPE_Q3_K:
+    case GK_TYPE_Q4_K:
+    case GK_TYPE_Q5_K:
+    case GK_TYPE_Q6_K:
+      return GK_TYPE_Q8_K;
+    default:
+      return GK_TYPE_COUNT;
+    }
+}
+
+void
+gk_quantize_act (uint32_t act_type, const float *x, void *dst, int64_t k)
+{
+  const gk_kernels *t = gk_kernels_current ();
+
+  if (act_type >= GK_TYPE_COUNT || t->quantize_act[act_type] == NULL || k <= 0)
+    return;
+  t->quantize_act[act_type] (x, dst, k);
+}
+
+void
+gk_matmul (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k,
+           int64_t row_begin, int64_t row_end,
+           const void *xq, size_t xq_row_bytes, int64_t n_cols,
+           float *y, size_t y_stride)
+{
+  const gk_kernels *t = gk_kernels_current ();
+
+  if (wtype >= GK_TYPE_COUNT || t->vec_dot[wtype] == NULL || row_end <= row_begin
+      || n_cols <= 0)
+    return;
+  if (t->matmul[wtype])
+    {
+      t->matmul[wtype] (w, w_row_bytes, k, row_begin, row_end, xq, xq_row_bytes,
+                        n_cols, y, y_stride);
+      return;
+    }
+
+  const gk_vec_dot_fn dot = t->vec_dot[wtype];
+  for (int64_t r = row_begin; r < row_end; r++)
+    {
+      const char *wr = (const char *) w + r * w_row_bytes;
+      for (int64_t c = 0; c < n_cols; c++)
+        y[c * y_stride + r] = dot (wr, (const char *) xq + c * xq_row_bytes, k);
+    }
+}
+
+float
+gk_vec_dot (uint32_t wtype, const void *w, const void *xq, int64_t k)
+{
+  const gk_kernels *t = gk_kernels_current ();
+
+  if (wtype >= GK_TYPE_COUNT || t->vec_dot[wtype] == NULL || k <= 0)
+    return 0.0f;
+  return t->vec_dot[wtype] (w, xq, k);
+}
+
+void
+gk_fp16_to_fp32_row (const uint16_t *src, float *dst, int64_t n)
+{
+  gk_kernels_current ()->fp16_to_fp32_row (src, dst, n);
+}
+
+void
+gk_fp32_to_fp16_row (const float *src, uint16_t *dst, int64_t n)
+{
+  gk_kernels_current ()->fp32_to_fp16_row (src, dst, n);
+}
+
+void
+gk_bf16_to_fp32_row (const uint16_t *src, float *dst, int64_t n)
+{
+  gk_kernels_current ()->bf16_to_fp32_row (src, dst, n);
+}
+
+void
+gk_fp32_to_bf16_row (const float *src, uint16_t *dst, int64_t n)
+{
+  gk_kernels_current ()->fp32_to_bf16_row (src, dst, n);
+}
+
+float
+gk_dot_f32 (const float *a, const float *b, int64_t n)
+{
+  return gk_kernels_current ()->dot_f32 (a, b, n);
+}
+
+void
+gk_axpy_f32 (float a, const float *x, float *y, int64_t n)
+{
+  gk_kernels_current ()->axpy_f32 (a, x, y, n);
+}
+
+void
+gk_scale_f32 (float *x, float a, int64_t n)
+{
+  gk_kernels_current ()->scale_f32 (x, a, n);
+}
+
+float
+gk_dot_f16_f32 (const uint16_t *a, const float *b, int64_t n)
+{
+  return gk_kernels_current ()->dot_f16_f32 (a, b, n);
+}
+
+void
+gk_axpy_f16 (float a, const uint16_t *x, float *y, int64_t n)
+{
+  gk_kernels_current ()->axpy_f16 (a, x, y, n);
+}
+
+/* ---- GELU ------------------------------------------------------------- */
+
+#define GELU_COEF_A 0.044715f
+#define SQRT_2_OVER_PI 0.79788456080286535587989211986876f
+
+float
+gk_gelu_tanh_f32 (float x)
+{
+  /* ggml's table is built by its AVX2 build, where GCC contracts the inner
+   * 1 + a*x*x into one fused multiply-add; do the same so the table
+   * entries agree bit for bit with what llama.cpp uses on such CPUs. */
+  const float inner = fmaf (GELU_COEF_A * x, x, 1.0f);
+  return 0.5f * x * (1.0f + tanhf (SQRT_2_OVER_PI * x * inner));
+}
+
+static uint16_t gelu_table[1 << 16];
+static pthread_once_t gelu_once = PTHREAD_ONCE_INIT;
+
+static void
+gelu_table_init (void)
+{
+  for (uint32_t i = 0; i < (1u << 16); i++)
+    gelu_table[i] = gk_fp32_to_fp16 (gk_gelu_tanh_f32 (gk_fp16_to_fp32 ((uint16_t) i)));
+}
+
+const uint16_t *
+gk_gelu_table (void)
+{
+  pthread_once (&gelu_once, gelu_table_init);
+  return gelu_table;
+}
+
+static inline float
+gelu_lookup (const uint16_t *table, float x)
+{
+  if (x <= -10.0f)
+    return 0.0f;
+  if (x >= 10.0f)
+    return x;
+  return gk_fp16_to_fp32 (table[gk_fp32_to_fp16 (x)]);
+}
+
+float
+gk_gelu (float x, gk_gelu_mode mode)
+{
+  if (mode == GK_GELU_TANH_TABLE)
+    return gelu_lookup (gk_gelu_table (), x);
+  return gk_gelu_tanh_f32 (x);
+}
+
+void
+gk_gelu_inplace (float *x, int64_t n, gk_gelu_mode mode)
+{
+  if (mode == GK_GELU_TANH_TABLE)
+    {
+      const uint16_t *table = gk_gelu_table ();
+      for (int64_t i = 0; i < n; i++)
+        x[i] = gelu_lookup (table, x[i]);
+      return;
+    }
+  for (int64_t i = 0; i < n; i++)
+    x[i] = gk_gelu_tanh_f32 (x[i]);
+}
+
+void
+gk_geglu (const float *gate, const float *up, float *out, int64_t n, gk_gelu_mode mode)
+{
+  if (mode == GK_GELU_TANH_TABLE)
+    {
+      const uint16_t *table = gk_gelu_table ();
+      for (int64_t i = 0; i < n; i++)
+        {
+          /* ggml: x >= 10 gives x * up, i.e. gelu(x) = x exactly */
+          out[i] = gelu_lookup (table, gate[i]) * up[i];
+        }
+      return;
+    }
+  for (int64_t i = 0; i < n; i++)
+    out[i] = gk_gelu_tanh_f32 (gate[i]) * up[i];
+}
+
+/* ---- Normalization and softmax ---------------------------------------- */
+
+void
+gk_rmsnorm (const float *x, const float *weight, float *out, int64_t n, float eps)
+{
+  double sum = 0.0;
+
+  if (n <= 0)
+    return;
+  for (int64_t i = 0; i < n; i++)
+    sum += (double) (x[i] * x[i]);
+  const float mean = (float) (sum / (double) n);
+  const float scale = 1.0f / sqrtf (mean + eps);
+
+  if (weight)
+    for (int64_t i = 0; i < n; i++)
+      out[i] = x[i] * scale * weight[i];
+  else
+    for (int64_t i = 0; i < n; i++)
+      out[i] = x[i] * scale;
+}
+
+void
+gk_softmax (float *x, int64_t n)
+{
+  float max = -INFINITY;
+  double sum = 0.0;
+
+  if (n <= 0)
+    return;
+  for (int64_t i = 0; i < n; i++)
+    if (x[i] > max)
+      max = x[i];
+  for (int64_t i = 0; i < n; i++)
+    {
+      x[i] = expf (x[i] - max);
+      sum += (double) x[i];
+    }
+  const float inv = (float) (1.0 / sum);
+  for (int64_t i = 0; i < n; i++)
+    x[i] *= inv;
+}

@@ -1,0 +1,349 @@
+/* test-kernels-dot.c — every kernel variant this CPU supports against the
+ * scalar one and against float64 sums of dequantized values.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "gemlet-kernels.h"
+#include "kt-common.h"
+
+#include <stdlib.h>
+
+static const uint32_t wtypes[] = {
+  GK_TYPE_F32, GK_TYPE_F16, GK_TYPE_BF16, GK_TYPE_Q4_0, GK_TYPE_Q4_1, GK_TYPE_Q5_0,
+  GK_TYPE_Q5_1, GK_TYPE_Q8_0, GK_TYPE_Q2_K, GK_TYPE_Q3_K, GK_TYPE_Q4_K, GK_TYPE_Q5_K,
+  GK_TYPE_Q6_K,
+};
+
+/* Bound on |dot - exact| where exact is the float64 dot of the dequantized
+ * operands: float accumulation error only, relative to sum |w_i x_i|. */
+#define ACC_REL 2e-5
+
+static void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (!p)
+    abort ();
+  return p;
+}
+
+/* One matmul case: rows x k weights of type wt, n_cols activation columns. */
+static void
+check_matmul (uint32_t wt, int64_t k, int64_t rows, int64_t n_cols, int seed)
+{
+  const char *name = gk_type_get (wt)->name;
+  const uint32_t at = gk_vec_dot_type (wt);
+  const size_t wrb = gk_row_size (wt, k), xrb = gk_row_size (at, k);
+  float *wf = xmalloc (sizeof (float) * k * rows);
+  float *xf = xmalloc (sizeof (float) * k * n_cols);
+  float *wd = xmalloc (sizeof (float) * k * rows);
+  float *xd = xmalloc (sizeof (float) * k * n_cols);
+  unsigned char *w = xmalloc (wrb * rows);
+  unsigned char *xq_s = xmalloc (xrb * n_cols), *xq_v = xmalloc (xrb * n_cols);
+  const size_t ys = (size_t) rows + 3; /* stride != rows on purpose */
+  float *y_s = xmalloc (sizeof (float) * ys * n_cols), *y_v = xmalloc (sizeof (float) * ys * n_cols);
+  kt_rng r = { 0x1234567ull + (uint64_t) seed * 7919 + wt };
+
+  kt_fill (&r, wf, k * rows, seed % 3 == 2 ? 1 : 0);
+  kt_fill (&r, xf, k * n_cols, seed % 2 ? 2 : 0);
+  for (int64_t i = 0; i < rows; i++)
+    {
+      gk_quantize_row_ref (wt, wf + i * k, w + i * wrb, k);
+      gk_dequantize_row (wt, w + i * wrb, wd + i * k, k);
+    }
+
+  /* scalar results */
+  gk_force_variant (GK_VARIANT_SCALAR);
+  for (int64_t c = 0; c < n_cols; c++)
+    gk_quantize_act (at, xf + c * k, xq_s + c * xrb, k);
+  for (size_t i = 0; i < ys * n_cols; i++)
+    y_s[i] = NAN;
+  gk_matmul (wt, w, wrb, k, 0, rows, xq_s, xrb, n_cols, y_s, ys);
+
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    {
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      for (int64_t c = 0; c < n_cols; c++)
+        gk_quantize_act (at, xf + c * k, xq_v + c * xrb, k);
+      for (size_t i = 0; i < ys * n_cols; i++)
+        y_v[i] = NAN;
+      /* split the rows like a thread pool would, unevenly */
+      int64_t mid = rows / 3;
+      gk_matmul (wt, w, wrb, k, 0, mid, xq_v, xrb, n_cols, y_v, ys);
+      gk_matmul (wt, w, wrb, k, mid, rows, xq_v, xrb, n_cols, y_v, ys);
+
+      int bad = 0;
+      double worst = 0;
+      for (int64_t c = 0; c < n_cols; c++)
+        {
+          gk_dequantize_row (at, xq_v + c * xrb, xd + c * k, k);
+          for (int64_t i = 0; i < rows; i++)
+            {
+              double exact = 0, mag = 0;
+              for (int64_t j = 0; j < k; j++)
+                {
+                  exact += (double) wd[i * k + j] * xd[c * k + j];
+                  mag += fabs ((double) wd[i * k + j] * xd[c * k + j]);
+                }
+              const float got = y_v[c * ys + i];
+              /* the Q8_1 sum s is stored as F16, which rounds m*s */
+              double tol = ACC_REL * mag + 1e-30;
+              if (at == GK_TYPE_Q8_1)
+                tol += 2e-3 * mag;
+              double err = fabs (got - exact);
+              if (!(err <= tol))
+                bad++;
+              if (mag > 0 && err / mag > worst)
+                worst = err / mag;
+              /* also against the scalar variant, whose activation codes
+               * may differ by one step (round-half-even vs away) */
+              const float ref = y_s[c * ys + i];
+              if (!(fabs ((double) got - ref) <= 1e-2 * mag + 1e-30))
+                bad++;
+            }
+          /* untouched padding of the output stride */
+          for (int64_t i = rows; i < (int64_t) ys; i++)
+            bad += !isnan (y_v[c * ys + i]);
+        }
+      KT_CHECK (bad == 0, "%s %s k=%lld rows=%lld cols=%lld: %d bad (worst rel %.3g)",
+                gk_variant_label (v), name, (long long) k, (long long) rows,
+                (long long) n_cols, bad, worst);
+
+      /* gk_vec_dot agrees with the matmul column */
+      float d0 = gk_vec_dot (wt, w, xq_v, k);
+      KT_CHECK (d0 == y_v[0], "%s %s vec_dot %g vs matmul %g", gk_variant_label (v), name,
+                (double) d0, (double) y_v[0]);
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
+  free (wf); free (xf); free (wd); free (xd); free (w);
+  free (xq_s); free (xq_v); free (y_s); free (y_v);
+}
+
+/* The overall quantization error stays within format-specific bounds:
+ * |dot(quantized) - dot(original floats)| relative to |w|*|x|. */
+static void
+check_end_to_end (void)
+{
+  static const struct { uint32_t t; double lim; } lim[] = {
+    { GK_TYPE_F32, 1e-7 }, { GK_TYPE_F16, 5e-5 }, { GK_TYPE_BF16, 5e-4 },
+    { GK_TYPE_Q8_0, 1e-3 }, { GK_TYPE_Q6_K, 3e-3 }, { GK_TYPE_Q5_0, 5e-3 },
+    { GK_TYPE_Q5_1, 5e-3 }, { GK_TYPE_Q5_K, 5e-3 }, { GK_TYPE_Q4_0, 0.012 },
+    { GK_TYPE_Q4_1, 0.012 }, { GK_TYPE_Q4_K, 0.012 }, { GK_TYPE_Q3_K, 0.015 },
+    { GK_TYPE_Q2_K, 0.04 },
+  };
+  enum { K = 4096 };
+  float *w = xmalloc (K * sizeof (float)), *x = xmalloc (K * sizeof (float));
+  unsigned char *wq = xmalloc (K * 4), *xq = xmalloc (K * 4);
+
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    {
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      for (size_t t = 0; t < sizeof lim / sizeof lim[0]; t++)
+        {
+          double worst = 0;
+          for (int it = 0; it < 20; it++)
+            {
+              kt_rng r = { 777ull + (uint64_t) it };
+              kt_fill (&r, w, K, 0);
+              kt_fill (&r, x, K, it % 2 ? 1 : 0);
+              double exact = 0, nw = 0, nx = 0;
+              for (int j = 0; j < K; j++)
+                {
+                  exact += (double) w[j] * x[j];
+                  nw += (double) w[j] * w[j];
+                  nx += (double) x[j] * x[j];
+                }
+              gk_quantize_row_ref (lim[t].t, w, wq, K);
+              gk_quantize_act (gk_vec_dot_type (lim[t].t), x, xq, K);
+              double got = gk_vec_dot (lim[t].t, wq, xq, K);
+              double rel = fabs (got - exact) / sqrt (nw * nx);
+              if (rel > worst)
+                worst = rel;
+            }
+          KT_CHECK (worst <= lim[t].lim, "%s %s: dot error %.4g > %.4g", gk_variant_label (v),
+                    gk_type_get (lim[t].t)->name, worst, lim[t].lim);
+          if (getenv ("KT_VERBOSE"))
+            printf ("# %s %-5s dot rel err %.3g\n", gk_variant_label (v),
+                    gk_type_get (lim[t].t)->name, worst);
+        }
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
+  free (w); free (x); free (wq); free (xq);
+}
+
+/* Element-wise helpers: every variant equals the scalar within float
+ * rounding; odd lengths cover the SIMD tails. */
+static void
+check_elementwise (void)
+{
+  enum { N = 1003 };
+  float a[N], b[N], y0[N], y1[N];
+  uint16_t h[N];
+  kt_rng r = { 99 };
+
+  kt_fill (&r, a, N, 0);
+  kt_fill (&r, b, N, 1);
+  for (int i = 0; i < N; i++)
+    h[i] = gk_fp32_to_fp16 (a[i]);
+
+  double exact = 0, mag = 0, exact_h = 0;
+  for (int i = 0; i < N; i++)
+    {
+      exact += (double) a[i] * b[i];
+      mag += fabs ((double) a[i] * b[i]);
+      exact_h += (double) gk_fp16_to_fp32 (h[i]) * b[i];
+    }
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    {
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      const char *vn = gk_variant_label (v);
+      for (int n = 0; n <= 40; n++) /* tails */
+        {
+          double e = 0, m = 0;
+          for (int i = 0; i < n; i++)
+            {
+              e += (double) a[i] * b[i];
+              m += fabs ((double) a[i] * b[i]);
+            }
+          KT_CHECK (fabs (gk_dot_f32 (a, b, n) - e) <= 1e-6 * m + 1e-30, "%s dot_f32 n=%d", vn, n);
+        }
+      KT_CHECK (fabs (gk_dot_f32 (a, b, N) - exact) <= 1e-6 * mag, "%s dot_f32", vn);
+      KT_CHECK (fabs (gk_dot_f16_f32 (h, b, N) - exact_h) <= 1e-6 * mag, "%s dot_f16_f32", vn);
+
+      memcpy (y0, b, sizeof b);
+      memcpy (y1, b, sizeof b);
+      gk_axpy_f32 (0.37f, a, y0, N);
+      gk_axpy_f16 (0.37f, h, y1, N);
+      int bad = 0;
+      for (int i = 0; i < N; i++)
+        {
+          bad += fabsf (y0[i] - (b[i] + 0.37f * a[i])) > 1e-6f * (fabsf (b[i]) + fabsf (a[i]));
+          bad += fabsf (y1[i] - (b[i] + 0.37f * gk_fp16_to_fp32 (h[i])))
+                 > 1e-6f * (fabsf (b[i]) + fabsf (a[i]));
+        }
+      memcpy (y0, a, sizeof a);
+      gk_scale_f32 (y0, -3.0f, N);
+      for (int i = 0; i < N; i++)
+        bad += y0[i] != a[i] * -3.0f;
+      KT_CHECK (bad == 0, "%s axpy/scale: %d bad", vn, bad);
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
+
+  /* GELU: the table variant is within F16 precision of the exact one and
+   * follows ggml's clamps */
+  int bad = 0;
+  for (int i = -2000; i <= 2000; i++)
+    {
+      float x = (float) i * 0.0061f;
+      float e = gk_gelu (x, GK_GELU_TANH), t = gk_gelu (x, GK_GELU_TANH_TABLE);
+      double want = 0.5 * x * (1 + tanh (0.7978845608028654 * (x + 0.044715 * (double) x * x * x)));
+      bad += fabs (e - want) > 1e-6 * (1 + fabs (want));
+      bad += fabs (t - want) > 2e-3 * (1 + fabs (want));
+    }
+  KT_CHECK (bad == 0, "gelu: %d bad", bad);
+  KT_CHECK (gk_gelu (-10.0f, GK_GELU_TANH_TABLE) == 0.0f, "gelu clamp low");
+  KT_CHECK (gk_gelu (12.5f, GK_GELU_TANH_TABLE) == 12.5f, "gelu clamp high");
+  KT_CHECK (gk_gelu (0.0f, GK_GELU_TANH_TABLE) == 0.0f, "gelu 0");
+
+  float g[N], u[N], o[N];
+  kt_fill (&r, g, N, 0);
+  kt_fill (&r, u, N, 0);
+  g[0] = -11.0f;
+  g[1] = 11.0f;
+  gk_geglu (g, u, o, N, GK_GELU_TANH_TABLE);
+  bad = 0;
+  for (int i = 0; i < N; i++)
+    bad += o[i] != gk_gelu (g[i], GK_GELU_TANH_TABLE) * u[i];
+  memcpy (o, g, sizeof g);
+  gk_geglu (o, u, o, N, GK_GELU_TANH); /* aliasing */
+  for (int i = 0; i < N; i++)
+    bad += o[i] != gk_gelu (g[i], GK_GELU_TANH) * u[i];
+  memcpy (o, g, sizeof g);
+  gk_gelu_inplace (o, N, GK_GELU_TANH_TABLE);
+  for (int i = 0; i < N; i++)
+    bad += o[i] != gk_gelu (g[i], GK_GELU_TANH_TABLE);
+  KT_CHECK (bad == 0, "geglu: %d bad", bad);
+
+  /* rmsnorm against float64 */
+  float wn[N], out[N];
+  kt_fill (&r, wn, N, 1);
+  gk_rmsnorm (a, wn, out, N, 1e-6f);
+  double ss = 0;
+  for (int i = 0; i < N; i++)
+    ss += (double) a[i] * a[i];
+  double sc = 1.0 / sqrt (ss / N + 1e-6);
+  bad = 0;
+  for (int i = 0; i < N; i++)
+    bad += fabs (out[i] - a[i] * sc * wn[i]) > 1e-6 * (fabs (a[i] * sc * wn[i]) + 1e-6);
+  memcpy (out, a, sizeof a);
+  gk_rmsnorm (out, NULL, out, N, 1e-6f);
+  for (int i = 0; i < N; i++)
+    bad += fabs (out[i] - a[i] * sc) > 1e-6 * (fabs (a[i] * sc) + 1e-6);
+  KT_CHECK (bad == 0, "rmsnorm: %d bad", bad);
+
+  /* softmax: sums to one, matches float64, survives -inf (masked) */
+  float s[N];
+  for (int i = 0; i < N; i++)
+    s[i] = a[i] * 10.0f;
+  s[5] = -INFINITY;
+  gk_softmax (s, N);
+  double mx = -1e30, tot = 0, sum = 0;
+  for (int i = 0; i < N; i++)
+    if (i != 5 && a[i] * 10.0f > mx)
+      mx = a[i] * 10.0f;
+  for (int i = 0; i < N; i++)
+    tot += i == 5 ? 0 : exp (a[i] * 10.0f - mx);
+  bad = 0;
+  for (int i = 0; i < N; i++)
+    {
+      double want = i == 5 ? 0 : exp (a[i] * 10.0f - mx) / tot;
+      bad += fabs (s[i] - want) > 1e-6 * want + 1e-12;
+      sum += s[i];
+    }
+  KT_CHECK (bad == 0 && fabs (sum - 1) < 1e-5, "softmax: %d bad, sum %g", bad, sum);
+}
+
+static void
+check_dispatch (void)
+{
+  gk_init ();
+  gk_init ();
+  KT_CHECK (gk_variant_supported (GK_VARIANT_SCALAR), "scalar always");
+  KT_CHECK (!gk_variant_supported (GK_VARIANT_COUNT), "out of range");
+  KT_CHECK (gk_variant_label (GK_VARIANT_COUNT) == NULL, "label range");
+  KT_CHECK (gk_cpu_features () && gk_cpu_features ()[0], "features");
+  KT_CHECK (gk_vec_dot_type (GK_TYPE_Q4_0) == GK_TYPE_Q8_0, "q4_0 act");
+  KT_CHECK (gk_vec_dot_type (GK_TYPE_Q4_1) == GK_TYPE_Q8_1, "q4_1 act");
+  KT_CHECK (gk_vec_dot_type (GK_TYPE_Q6_K) == GK_TYPE_Q8_K, "q6_K act");
+  KT_CHECK (gk_vec_dot_type (GK_TYPE_BF16) == GK_TYPE_BF16, "bf16 act");
+  KT_CHECK (gk_vec_dot_type (GK_TYPE_Q8_K) == GK_TYPE_COUNT, "q8_K has no product");
+  KT_CHECK (gk_vec_dot_type (20) == GK_TYPE_COUNT, "iq4_nl unsupported");
+  printf ("# variant %s, features: %s\n", gk_variant_name (), gk_cpu_features ());
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    printf ("# %-14s %s\n", gk_variant_label (v), gk_variant_supported (v) ? "yes" : "no");
+}
+
+int
+main (void)
+{
+  check_dispatch ();
+  for (size_t t = 0; t < sizeof wtypes / sizeof wtypes[0]; t++)
+    {
+      const uint32_t wt = wtypes[t];
+      const int64_t bs = gk_type_get (wt)->block_size == 1 ? 32 : gk_type_get (wt)->block_size;
+      /* one block, a few blocks, a Gemma-sized row; 1..9 columns */
+      check_matmul (wt, bs, 5, 1, 1);
+      check_matmul (wt, bs * 3, 7, 9, 2);
+      check_matmul (wt, 1536, 11, 4, 3);
+      check_matmul (wt, 2 * bs, 13, 5, 4);
+      if (gk_type_get (wt)->block_size == 1)
+        check_matmul (wt, 37, 3, 3, 5); /* float rows need no blocks */
+    }
+  check_end_to_end ();
+  check_elementwise ();
+  if (kt_failures)
+    fprintf (stderr, "%d failures\n", kt_failures);
+  return kt_failures ? 1 : 0;
+}
