@@ -52,7 +52,7 @@ typedef struct
   OpKind   kind;
   GTask   *task;
   char    *sql;     /* OP_EXEC; NULL-separated statements are not allowed */
-  Arg      args[4];
+  Arg      args[8];
   guint    n_args;
   gint64   id;      /* OP_LOAD_MESSAGES: conversation id */
   char    *query;   /* OP_SEARCH */
@@ -118,10 +118,28 @@ static const char schema_v1[] =
   "CREATE INDEX messages_by_conversation ON messages(conversation_id, position);"
   "CREATE INDEX conversations_by_updated ON conversations(updated);";
 
+static gboolean
+unref_in_main (gpointer data)
+{
+  g_object_unref (data);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 op_free (Op *op)
 {
-  g_clear_object (&op->task);
+  /* The task holds the store: its last reference must not go away on the
+   * worker thread, or the store would be disposed (and join) there. */
+  if (op->task != NULL)
+    {
+      GMainContext *context = g_task_get_context (op->task);
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, unref_in_main, g_steal_pointer (&op->task), NULL);
+      g_source_attach (source, context);
+      g_source_unref (source);
+    }
   g_free (op->sql);
   for (guint i = 0; i < op->n_args; i++)
     g_free (op->args[i].s);
@@ -359,11 +377,14 @@ worker_open (GemletStore  *self,
                            "ORDER BY updated DESC, id DESC",
                            -1, &stmt, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (result->conversations,
-                     gemlet_conversation_new (sqlite3_column_int64 (stmt, 0),
-                                              (const char *)sqlite3_column_text (stmt, 1),
-                                              sqlite3_column_int64 (stmt, 2),
-                                              sqlite3_column_int64 (stmt, 3)));
+    {
+      g_ptr_array_add (result->conversations,
+                       gemlet_conversation_new (sqlite3_column_int64 (stmt, 0),
+                                                (const char *)sqlite3_column_text (stmt, 1),
+                                                sqlite3_column_int64 (stmt, 2),
+                                                sqlite3_column_int64 (stmt, 3)));
+      rc = SQLITE_OK;
+    }
   g_clear_pointer (&stmt, sqlite3_finalize);
   if (rc != SQLITE_DONE)
     {

@@ -36,12 +36,17 @@ typedef struct {
   const uint8_t **str_elems; /* string arrays: each element's length prefix */
 } kv_entry;
 
-/* Open-addressing set of indices keyed by name, for duplicate detection
- * and O(1) lookups (a hostile file may hold many thousands of entries). */
+/* Entries sorted by name, for duplicate detection and lookups. Sorting
+ * (glibc's merge sort) bounds the work at n log n comparisons whatever the
+ * names are; a hash table could be driven quadratic by chosen collisions. */
 typedef struct {
-  int64_t *slots; /* index + 1; 0 = empty */
-  size_t cap;     /* power of two */
-  size_t used;
+  const char *name;
+  int64_t idx;
+} name_entry;
+
+typedef struct {
+  name_entry *entries;
+  size_t n;
 } name_index;
 
 struct gguf_file {
@@ -194,79 +199,77 @@ valid_utf8 (const uint8_t *s, uint64_t len)
 
 /* ------------------------------------------------------------ name index */
 
-static uint64_t
-hash_name (const char *s)
+static int
+cmp_entry (const void *a, const void *b)
 {
-  uint64_t h = 0xcbf29ce484222325ull;
+  const name_entry *x = a, *y = b;
+  int c = strcmp (x->name, y->name);
 
-  for (; *s; s++)
-    h = (h ^ (uint8_t) *s) * 0x100000001b3ull;
-  return h;
+  if (c != 0)
+    return c;
+  return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-typedef const char *(*name_at_fn) (const gguf_file *f, int64_t i);
-
-static const char *
-kv_name_at (const gguf_file *f, int64_t i)
+/* Builds the index over n names; on a duplicate, sets *dup_first and
+ * *dup_second to the two file indices (the earliest pair by the second
+ * index) and returns false. Also false (both -1) when out of memory. */
+static bool
+index_build (name_index *ix, const char *(*name_at) (const void *arr, int64_t i), const void *arr,
+             int64_t n, int64_t *dup_first, int64_t *dup_second)
 {
-  return f->kvs[i].key;
-}
-
-static const char *
-tensor_name_at (const gguf_file *f, int64_t i)
-{
-  return f->tensors[i].name;
-}
-
-static int64_t
-index_find (const gguf_file *f, const name_index *ix, name_at_fn name_at, const char *name)
-{
-  size_t mask, i;
-
-  if (ix->cap == 0)
-    return -1;
-  mask = ix->cap - 1;
-  for (i = hash_name (name) & mask; ix->slots[i] != 0; i = (i + 1) & mask)
-    if (strcmp (name_at (f, ix->slots[i] - 1), name) == 0)
-      return ix->slots[i] - 1;
-  return -1;
-}
-
-/* Adds entry idx; returns the index of an earlier entry of the same name
- * (not adding), -1 when added, -2 when out of memory. */
-static int64_t
-index_add (const gguf_file *f, name_index *ix, name_at_fn name_at, int64_t idx)
-{
-  const char *name = name_at (f, idx);
-  int64_t dup = index_find (f, ix, name_at, name);
-  size_t mask, i;
-
-  if (dup >= 0)
-    return dup;
-  if ((ix->used + 1) * 2 > ix->cap)
+  *dup_first = *dup_second = -1;
+  ix->n = 0;
+  if (n == 0)
+    return true;
+  ix->entries = malloc ((size_t) n * sizeof *ix->entries);
+  if (ix->entries == NULL)
+    return false;
+  for (int64_t i = 0; i < n; i++)
     {
-      size_t ncap = ix->cap ? ix->cap * 2 : 64;
-      int64_t *ns = calloc (ncap, sizeof *ns);
-      if (ns == NULL)
-        return -2;
-      for (size_t k = 0; k < ix->cap; k++)
-        if (ix->slots[k] != 0)
-          {
-            size_t j = hash_name (name_at (f, ix->slots[k] - 1)) & (ncap - 1);
-            while (ns[j] != 0)
-              j = (j + 1) & (ncap - 1);
-            ns[j] = ix->slots[k];
-          }
-      free (ix->slots);
-      ix->slots = ns;
-      ix->cap = ncap;
+      ix->entries[i].name = name_at (arr, i);
+      ix->entries[i].idx = i;
     }
-  mask = ix->cap - 1;
-  for (i = hash_name (name) & mask; ix->slots[i] != 0; i = (i + 1) & mask)
-    ;
-  ix->slots[i] = idx + 1;
-  ix->used++;
+  ix->n = (size_t) n;
+  qsort (ix->entries, ix->n, sizeof *ix->entries, cmp_entry);
+  for (size_t i = 1; i < ix->n; i++)
+    if (strcmp (ix->entries[i - 1].name, ix->entries[i].name) == 0
+        && (*dup_second < 0 || ix->entries[i].idx < *dup_second))
+      {
+        *dup_first = ix->entries[i - 1].idx;
+        *dup_second = ix->entries[i].idx;
+      }
+  return *dup_second < 0;
+}
+
+static int64_t
+index_find (const name_index *ix, const char *name)
+{
+  size_t lo = 0, hi = ix->n;
+
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      int c = strcmp (ix->entries[mid].name, name);
+      if (c == 0)
+        return ix->entries[mid].idx;
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
   return -1;
+}
+
+static const char *
+kv_name_at (const void *arr, int64_t i)
+{
+  return ((const kv_entry *) arr)[i].key;
+}
+
+static const char *
+tensor_name_at (const void *arr, int64_t i)
+{
+  return ((const gguf_tensor *) arr)[i].name;
 }
 
 /* ----------------------------------------------------------------- values */
@@ -417,21 +420,25 @@ parse_value (reader *r, const char *where, uint32_t type, int depth, gguf_value 
 
 /* ------------------------------------------------------------- the parser */
 
+/* Grows the array whose pointer is at arrp (any element type) to hold need
+ * elements, doubling; the pointer is moved with memcpy to stay clear of
+ * aliasing rules. */
 static bool
-grow (void **arr, size_t *cap, size_t need, size_t elem)
+grow (void *arrp, size_t *cap, size_t need, size_t elem)
 {
+  void *arr, *na;
   size_t ncap;
-  void *na;
 
   if (need <= *cap)
     return true;
   ncap = *cap ? *cap * 2 : 16;
   if (ncap < need || ncap > SIZE_MAX / elem)
     return false;
-  na = realloc (*arr, ncap * elem);
+  memcpy (&arr, arrp, sizeof arr);
+  na = realloc (arr, ncap * elem);
   if (na == NULL)
     return false;
-  *arr = na;
+  memcpy (arrp, &na, sizeof na);
   *cap = ncap;
   return true;
 }
@@ -480,7 +487,6 @@ parse_kvs (reader *r, gguf_file *f, uint64_t n_kv)
       char where[160], name[96];
       uint64_t klen, type;
       kv_entry *kv;
-      int64_t dup;
 
       snprintf (where, sizeof where, "metadata key #%llu", (unsigned long long) i);
       if (!take (r, 8, &klen))
@@ -510,7 +516,7 @@ parse_kvs (reader *r, gguf_file *f, uint64_t n_kv)
       printable (r->base + r->pos, klen, name, sizeof name);
       snprintf (where, sizeof where, "metadata key #%llu ('%s')", (unsigned long long) i, name);
 
-      if (!grow ((void **) &f->kvs, &f->kv_cap, (size_t) f->n_kv + 1, sizeof *f->kvs))
+      if (!grow (&f->kvs, &f->kv_cap, (size_t) f->n_kv + 1, sizeof *f->kvs))
         {
           fail (r, "%s: out of memory", where);
           return false;
@@ -525,18 +531,6 @@ parse_kvs (reader *r, gguf_file *f, uint64_t n_kv)
         }
       f->n_kv++;
       r->pos += klen;
-
-      dup = index_add (f, &f->kv_index, kv_name_at, f->n_kv - 1);
-      if (dup == -2)
-        {
-          fail (r, "%s: out of memory", where);
-          return false;
-        }
-      if (dup >= 0)
-        {
-          fail (r, "%s: duplicate key (already defined by key #%lld)", where, (long long) dup);
-          return false;
-        }
 
       if (!take (r, 4, &type))
         {
@@ -592,7 +586,6 @@ parse_tensor_info (reader *r, gguf_file *f, uint64_t idx)
   uint64_t len, v, n_elem = 1;
   gguf_tensor *t;
   const gk_type_info *ti;
-  int64_t dup;
 
   snprintf (where, sizeof where, "tensor #%llu", (unsigned long long) idx);
   if (!take (r, 8, &len))
@@ -628,7 +621,7 @@ parse_tensor_info (reader *r, gguf_file *f, uint64_t idx)
   printable (r->base + r->pos, len, name, sizeof name);
   snprintf (where, sizeof where, "tensor '%s'", name);
 
-  if (!grow ((void **) &f->tensors, &f->tensor_cap, (size_t) f->n_tensors + 1, sizeof *f->tensors))
+  if (!grow (&f->tensors, &f->tensor_cap, (size_t) f->n_tensors + 1, sizeof *f->tensors))
     {
       fail (r, "%s: out of memory", where);
       return false;
@@ -643,19 +636,6 @@ parse_tensor_info (reader *r, gguf_file *f, uint64_t idx)
     }
   f->n_tensors++;
   r->pos += len;
-
-  dup = index_add (f, &f->tensor_index, tensor_name_at, f->n_tensors - 1);
-  if (dup == -2)
-    {
-      fail (r, "%s: out of memory", where);
-      return false;
-    }
-  if (dup >= 0)
-    {
-      fail (r, "%s (tensor #%llu): duplicate tensor name (already used by tensor #%lld)", where,
-            (unsigned long long) idx, (long long) dup);
-      return false;
-    }
 
   if (!take (r, 4, &v))
     {
@@ -842,6 +822,7 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   reader r = { base, size, 0, err, err_size };
   gguf_file *f;
   uint64_t version, n_tensors, n_kv;
+  int64_t dup_a, dup_b;
 
   if (err != NULL && err_size > 0)
     err[0] = '\0';
@@ -906,7 +887,22 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   f->size = size;
   f->version = (uint32_t) version;
 
-  if (!parse_kvs (&r, f, n_kv) || !read_alignment (&r, f))
+  if (!parse_kvs (&r, f, n_kv))
+    goto error;
+  if (!index_build (&f->kv_index, kv_name_at, f->kvs, f->n_kv, &dup_a, &dup_b))
+    {
+      char name[96];
+      if (dup_b < 0)
+        fail (&r, "out of memory indexing %lld metadata keys", (long long) f->n_kv);
+      else
+        fail (&r, "metadata key #%lld ('%s'): duplicate key (already defined by key #%lld)",
+              (long long) dup_b,
+              printable ((const uint8_t *) f->kvs[dup_b].key, strlen (f->kvs[dup_b].key), name,
+                         sizeof name),
+              (long long) dup_a);
+      goto error;
+    }
+  if (!read_alignment (&r, f))
     goto error;
   if (n_tensors > left (&r) / GGUF_MIN_TENSOR_SIZE)
     {
@@ -917,6 +913,18 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   for (uint64_t i = 0; i < n_tensors; i++)
     if (!parse_tensor_info (&r, f, i))
       goto error;
+  if (!index_build (&f->tensor_index, tensor_name_at, f->tensors, f->n_tensors, &dup_a, &dup_b))
+    {
+      char name[96];
+      if (dup_b < 0)
+        fail (&r, "out of memory indexing %lld tensors", (long long) f->n_tensors);
+      else
+        fail (&r, "tensor '%s' (tensor #%lld): duplicate tensor name (already used by tensor #%lld)",
+              printable ((const uint8_t *) f->tensors[dup_b].name,
+                         strlen (f->tensors[dup_b].name), name, sizeof name),
+              (long long) dup_b, (long long) dup_a);
+      goto error;
+    }
   if (!place_tensors (&r, f))
     goto error;
   return f;
@@ -1020,8 +1028,8 @@ gguf_close (gguf_file *f)
   for (int64_t i = 0; i < f->n_tensors; i++)
     free ((char *) f->tensors[i].name);
   free (f->tensors);
-  free (f->kv_index.slots);
-  free (f->tensor_index.slots);
+  free (f->kv_index.entries);
+  free (f->tensor_index.entries);
   if (f->map != NULL)
     munmap (f->map, f->map_size);
   free (f);
@@ -1068,7 +1076,7 @@ gguf_n_kv (const gguf_file *f)
 int64_t
 gguf_find_key (const gguf_file *f, const char *key)
 {
-  return index_find (f, &f->kv_index, kv_name_at, key);
+  return index_find (&f->kv_index, key);
 }
 
 static const kv_entry *
@@ -1484,5 +1492,5 @@ gguf_tensor_at (const gguf_file *f, int64_t i)
 const gguf_tensor *
 gguf_find_tensor (const gguf_file *f, const char *name)
 {
-  return gguf_tensor_at (f, index_find (f, &f->tensor_index, tensor_name_at, name));
+  return gguf_tensor_at (f, index_find (&f->tensor_index, name));
 }

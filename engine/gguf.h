@@ -4,6 +4,13 @@
  * offset is validated against the file size before use, so a hostile file
  * yields an error message, never a crash or a huge allocation.
  *
+ * Accepted as llama.cpp does: v2 and v3, zero-size dimensions (empty
+ * tensors), tensor names of at most 63 bytes, general.alignment only as a
+ * power-of-two u32. Unlike llama.cpp: nested arrays are parsed (at most 8
+ * levels deep) rather than refused, key names must be valid UTF-8, and
+ * tensor data may come in any order (not only back to back) but must be
+ * aligned, inside the file and non-overlapping.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once

@@ -8,6 +8,7 @@
  */
 #include "hparams.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -343,7 +344,8 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
                    err_size))
     return false;
   if (!(hp->rope_base_full > 0) || !(hp->rope_base_swa > 0) || !(hp->rms_eps > 0)
-      || !(hp->final_softcap >= 0) || hp->final_softcap > 1e30f || hp->rms_eps > 1.0f)
+      || !(hp->final_softcap >= 0) || !isfinite (hp->rope_base_full)
+      || !isfinite (hp->rope_base_swa) || !isfinite (hp->final_softcap) || hp->rms_eps > 1.0f)
     {
       set_err (err, err_size, "implausible rope base (%g / %g), rms epsilon (%g) or soft-cap (%g)",
                (double) hp->rope_base_full, (double) hp->rope_base_swa, (double) hp->rms_eps,
@@ -420,9 +422,15 @@ gm_hparams_kv_bytes (const gm_hparams *hp, uint32_t n_ctx, uint32_t bytes_per_va
 
   for (uint32_t il = 0; il < hp->n_layer_kv_from_start && il < hp->n_layer; il++)
     {
-      /* K and V, n_head_kv heads of head_dim each, per position. */
-      uint64_t per_pos = 2ull * hp->n_head_kv[il] * gm_hparams_head_dim (hp, il);
-      total += per_pos * gm_hparams_kv_positions (hp, il, n_ctx) * bytes_per_value;
+      /* K and V, n_head_kv heads of head_dim each, per position;
+       * saturating, as absurd (but consistent) shapes could overflow */
+      uint64_t layer = 2ull * hp->n_head_kv[il];
+      if (__builtin_mul_overflow (layer, (uint64_t) gm_hparams_head_dim (hp, il), &layer)
+          || __builtin_mul_overflow (layer, (uint64_t) gm_hparams_kv_positions (hp, il, n_ctx),
+                                     &layer)
+          || __builtin_mul_overflow (layer, (uint64_t) bytes_per_value, &layer)
+          || __builtin_add_overflow (total, layer, &total))
+        return UINT64_MAX;
     }
   return total;
 }

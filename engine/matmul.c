@@ -83,8 +83,7 @@ gm_mm_scratch_bytes (const gm_mm *mm)
 const char *
 gm_mm_path (const gm_mm *mm)
 {
-  (void) mm;
-  return "reference (dequantize + OpenBLAS)";
+  return mm->reference ? "reference (dequantize + OpenBLAS)" : "kernels (quantized dot products)";
 }
 
 /* ------------------------------------------------- activation rounding */
@@ -221,11 +220,71 @@ mm_ref_worker (void *arg, int ith, int nth)
     }
 }
 
+/* ------------------------------------------------------------- kernels */
+
+typedef struct
+{
+  const gm_weight *w;
+  const void *xq;
+  size_t xq_row_bytes;
+  int64_t n_tok;
+  float *y;
+} fast_job;
+
+/* Rows per unit of work: keeps each thread's share cache-line aligned in y
+ * and big enough to amortize the per-call tile setup. */
+#define FAST_ROW_ALIGN 16
+
+static void
+mm_fast_worker (void *arg, int ith, int nth)
+{
+  const fast_job *job = arg;
+  const gm_weight *w = job->w;
+  const long units = (long) ((w->ne1 + FAST_ROW_ALIGN - 1) / FAST_ROW_ALIGN);
+  long lo, hi;
+  int64_t r0, r1;
+
+  gm_pool_split (units, ith, nth, &lo, &hi);
+  r0 = (int64_t) lo * FAST_ROW_ALIGN;
+  r1 = (int64_t) hi * FAST_ROW_ALIGN;
+  if (r1 > w->ne1)
+    r1 = w->ne1;
+  if (r0 < r1)
+    gk_matmul (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->xq_row_bytes,
+               job->n_tok, job->y, (size_t) w->ne1);
+}
+
+static bool
+matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y)
+{
+  const uint32_t vt = gk_vec_dot_type (w->type);
+  fast_job job;
+
+  if (vt == GK_TYPE_COUNT)
+    return false;
+  job.xq_row_bytes = gk_row_size (vt, w->ne0);
+  if (job.xq_row_bytes == 0)
+    return false;
+  /* the float scratch is at least as large as any quantized copy */
+  for (int64_t t = 0; t < n_tok; t++)
+    gk_quantize_act (vt, x + t * w->ne0, (uint8_t *) mm->act + (size_t) t * job.xq_row_bytes,
+                     w->ne0);
+  job.w = w;
+  job.xq = mm->act;
+  job.n_tok = n_tok;
+  job.y = y;
+  gm_pool_run (mm->pool, mm_fast_worker, &job);
+  return true;
+}
+
 void
 gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y)
 {
   mm_job job = { mm, w, x, n_tok, y };
   const int64_t n = n_tok * w->ne0;
+
+  if (!mm->reference && matmul_fast (mm, w, x, n_tok, y))
+    return;
 
   if (w->type != GK_TYPE_F32)
     {

@@ -185,6 +185,45 @@ select_top (cand *c, size_t n, size_t m)
   qsort (c, m, sizeof *c, cand_cmp);
 }
 
+/* The k best of n logits into c[0..k), sorted: one pass keeping the worst
+ * of the current best k at the root of a heap, so most logits cost a single
+ * comparison. */
+static size_t
+top_k_heap (cand *c, const float *logits, size_t n, size_t k)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      cand x = { isnan (logits[i]) ? -INFINITY : logits[i], (int32_t) i };
+      size_t j;
+
+      if (i < k)
+        {
+          /* sift up: parents rank after their children */
+          for (j = i; j > 0 && before (&c[(j - 1) / 2], &x); j = (j - 1) / 2)
+            c[j] = c[(j - 1) / 2];
+          c[j] = x;
+          continue;
+        }
+      if (!before (&x, &c[0]))
+        continue;
+      for (j = 0;;)
+        {
+          size_t ch = 2 * j + 1;
+          if (ch >= k)
+            break;
+          if (ch + 1 < k && before (&c[ch], &c[ch + 1]))
+            ch++;
+          if (!before (&x, &c[ch]))
+            break;
+          c[j] = c[ch];
+          j = ch;
+        }
+      c[j] = x;
+    }
+  qsort (c, k, sizeof *c, cand_cmp);
+  return k;
+}
+
 static int32_t
 argmax (const float *logits, int32_t n)
 {
@@ -302,15 +341,14 @@ gm_sampler_sample (gm_sampler *s, float *logits, int32_t n_vocab, const int32_t 
       s->c_cap = (size_t) n_vocab;
     }
   n = (size_t) n_vocab;
-  for (size_t i = 0; i < n; i++)
-    s->c[i] = (cand) { isnan (logits[i]) ? -INFINITY : logits[i], (int32_t) i };
-
   if (s->p.top_k > 0 && (size_t) s->p.top_k < n)
     {
-      select_top (s->c, n, (size_t) s->p.top_k);
-      n = (size_t) s->p.top_k;
+      n = top_k_heap (s->c, logits, n, (size_t) s->p.top_k);
       sorted = true;
     }
+  else
+    for (size_t i = 0; i < n; i++)
+      s->c[i] = (cand) { isnan (logits[i]) ? -INFINITY : logits[i], (int32_t) i };
   if (s->p.top_p < 1.0f)
     {
       n = top_p_cut (s->c, n, s->p.top_p, sorted);

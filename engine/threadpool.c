@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#define SPIN_ITERS 20000
+#define SPIN_ITERS 2000
 
 typedef struct
 {

@@ -131,8 +131,8 @@ partition (const gm_tokenizer *tok, const char *text, size_t len, bool parse_spe
   for (int32_t k = 0; k < n_present; k++)
     {
       int32_t pr = present[k], id = tok->special_ids[pr];
-      const char *needle = tok->arena + tok->sym_off[id];
-      size_t nlen = tok->sym_len[id];
+      const char *needle = tok->arena + tok->syms[id].off;
+      size_t nlen = tok->syms[id].len;
 
       next.n = 0;
       for (size_t i = 0; i < cur.n; i++)

@@ -12,30 +12,44 @@
 
 #include "tokenizer.h"
 
-/* Open-addressing map from byte strings (stored in the arena) to symbols. */
+/* Open-addressing map from byte strings (stored in the arena) to symbols.
+ * Hash and symbol share a slot so a probe touches one cache line. */
 typedef struct {
-  uint32_t *hash;  /* per slot */
-  int32_t *sym;    /* per slot, -1 = empty */
+  uint32_t hash;
+  int32_t sym;     /* -1 = empty */
+} gm_strslot;
+
+typedef struct {
+  gm_strslot *slot;
   size_t mask;     /* capacity - 1 (capacity is a power of two) */
   size_t count;
 } gm_strtab;
 
 /* Open-addressing map from a 64-bit key to two int32 values. */
 typedef struct {
-  uint64_t *key;
-  int32_t *a;      /* -1 = empty slot */
-  int32_t *b;
+  uint64_t key;
+  int32_t a;       /* -1 = empty slot */
+  int32_t b;
+} gm_pairslot;
+
+typedef struct {
+  gm_pairslot *slot;
   size_t mask;
   size_t count;
 } gm_pairtab;
+
+/* Where a symbol's text lives in the arena. */
+typedef struct {
+  uint32_t off;
+  uint32_t len;
+} gm_symspan;
 
 struct gm_tokenizer {
   int32_t n_vocab;
   int32_t n_syms;
   char *arena;           /* all symbol texts, back to back */
   size_t arena_len, arena_cap;
-  uint32_t *sym_off;     /* per symbol */
-  uint32_t *sym_len;
+  gm_symspan *syms;      /* per symbol */
   int32_t syms_cap;
   uint8_t *attr;         /* per token: GM_TOKATTR_* */
   uint8_t *eog;          /* per token: 1 = ends generation */

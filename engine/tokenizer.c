@@ -17,8 +17,9 @@
 static const char *const eog_texts[] = {
   "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
   "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-  "<|end_of_text|>", "<end_of_utterance>", "\xef\xbd\x9c" "end" SPACE_MARK "of" SPACE_MARK "sentence" "\xef\xbd\x9c",
-  "[e~[", "<eos>", "<turn|>", "<|tool_response>",
+  "<|end_of_text|>", "<end_of_utterance>",
+  "\xef\xbd\x9c" "end" SPACE_MARK "of" SPACE_MARK "sentence" "\xef\xbd\x9c", "[e~[",
+  "<eos>", "<turn|>", "<|tool_response>",
 };
 
 static void
@@ -110,17 +111,11 @@ pow2_at_least (size_t n)
 static bool
 strtab_alloc (gm_strtab *t, size_t cap)
 {
-  t->hash = malloc (cap * sizeof *t->hash);
-  t->sym = malloc (cap * sizeof *t->sym);
-  if (t->hash == NULL || t->sym == NULL)
-    {
-      free (t->hash);
-      free (t->sym);
-      t->hash = NULL;
-      t->sym = NULL;
-      return false;
-    }
-  memset (t->sym, 0xff, cap * sizeof *t->sym);
+  t->slot = malloc (cap * sizeof *t->slot);
+  if (t->slot == NULL)
+    return false;
+  for (size_t i = 0; i < cap; i++)
+    t->slot[i] = (gm_strslot) { 0, -1 };
   t->mask = cap - 1;
   t->count = 0;
   return true;
@@ -139,16 +134,14 @@ strtab_grow (gm_strtab *t)
   for (size_t i = 0; i <= old.mask; i++)
     {
       size_t j;
-      if (old.sym[i] < 0)
+      if (old.slot[i].sym < 0)
         continue;
-      for (j = old.hash[i] & t->mask; t->sym[j] >= 0; j = (j + 1) & t->mask)
+      for (j = old.slot[i].hash & t->mask; t->slot[j].sym >= 0; j = (j + 1) & t->mask)
         ;
-      t->hash[j] = old.hash[i];
-      t->sym[j] = old.sym[i];
+      t->slot[j] = old.slot[i];
     }
   t->count = old.count;
-  free (old.hash);
-  free (old.sym);
+  free (old.slot);
   return true;
 }
 
@@ -156,9 +149,10 @@ static bool
 sym_equals (const gm_tokenizer *tok, int32_t sym, const char *a, size_t alen, const char *b,
             size_t blen)
 {
-  const char *s = tok->arena + tok->sym_off[sym];
+  const gm_symspan sp = tok->syms[sym];
+  const char *s = tok->arena + sp.off;
 
-  return tok->sym_len[sym] == alen + blen && memcmp (s, a, alen) == 0
+  return sp.len == alen + blen && memcmp (s, a, alen) == 0
          && (blen == 0 || memcmp (s + alen, b, blen) == 0);
 }
 
@@ -170,20 +164,26 @@ strtab_slot (const gm_tokenizer *tok, uint32_t h, const char *a, size_t alen, co
   const gm_strtab *t = &tok->strtab;
   size_t i;
 
-  for (i = h & t->mask; t->sym[i] >= 0; i = (i + 1) & t->mask)
-    if (t->hash[i] == h && sym_equals (tok, t->sym[i], a, alen, b, blen))
+  for (i = h & t->mask; t->slot[i].sym >= 0; i = (i + 1) & t->mask)
+    if (t->slot[i].hash == h && sym_equals (tok, t->slot[i].sym, a, alen, b, blen))
       break;
   return i;
+}
+
+static void
+strtab_prefetch (const gm_tokenizer *tok, uint32_t h)
+{
+  __builtin_prefetch (&tok->strtab.slot[h & tok->strtab.mask]);
 }
 
 int32_t
 gm_strtab_find (const gm_tokenizer *tok, const char *a, size_t alen, const char *b, size_t blen)
 {
   uint32_t h = gm_tok_hash (a, alen, b, blen);
-  return tok->strtab.sym[strtab_slot (tok, h, a, alen, b, blen)];
+  return tok->strtab.slot[strtab_slot (tok, h, a, alen, b, blen)].sym;
 }
 
-/* Appends a+b to the arena as symbol `sym` (growing the per-symbol arrays). */
+/* Appends a+b to the arena as symbol `sym` (growing the per-symbol array). */
 static bool
 store_sym (gm_tokenizer *tok, int32_t sym, const char *a, size_t alen, const char *b,
            size_t blen)
@@ -194,18 +194,14 @@ store_sym (gm_tokenizer *tok, int32_t sym, const char *a, size_t alen, const cha
     return false;
   if (sym >= tok->syms_cap)
     {
-      int32_t cap = tok->syms_cap * 2;
-      uint32_t *off, *lens;
+      int32_t cap = tok->syms_cap > INT32_MAX / 2 ? INT32_MAX : tok->syms_cap * 2;
+      gm_symspan *syms;
       if (cap <= sym)
-        cap = sym + 1024;
-      off = realloc (tok->sym_off, (size_t) cap * sizeof *off);
-      if (off == NULL)
         return false;
-      tok->sym_off = off;
-      lens = realloc (tok->sym_len, (size_t) cap * sizeof *lens);
-      if (lens == NULL)
+      syms = realloc (tok->syms, (size_t) cap * sizeof *syms);
+      if (syms == NULL)
         return false;
-      tok->sym_len = lens;
+      tok->syms = syms;
       tok->syms_cap = cap;
     }
   if (tok->arena_len + len > tok->arena_cap)
@@ -223,28 +219,26 @@ store_sym (gm_tokenizer *tok, int32_t sym, const char *a, size_t alen, const cha
   memcpy (tok->arena + tok->arena_len, a, alen);
   if (blen)
     memcpy (tok->arena + tok->arena_len + alen, b, blen);
-  tok->sym_off[sym] = (uint32_t) tok->arena_len;
-  tok->sym_len[sym] = (uint32_t) len;
+  tok->syms[sym] = (gm_symspan) { (uint32_t) tok->arena_len, (uint32_t) len };
   tok->arena_len += len;
   return true;
 }
 
-/* Interns a+b. With id >= 0 (a vocabulary token) the text maps to that id
- * even if an earlier token had the same text, like llama.cpp's map. Returns
- * the symbol, or -1 when out of memory. */
+/* Interns a+b (h = its hash). With id >= 0 (a vocabulary token) the text
+ * maps to that id even if an earlier token had the same text, like
+ * llama.cpp's map. Returns the symbol, or -1 when out of memory. */
 static int32_t
-intern (gm_tokenizer *tok, const char *a, size_t alen, const char *b, size_t blen, int32_t id)
+intern (gm_tokenizer *tok, const char *a, size_t alen, const char *b, size_t blen, uint32_t h,
+        int32_t id)
 {
-  uint32_t h;
   size_t slot;
   int32_t sym;
 
   if ((tok->strtab.count + 1) * 2 > tok->strtab.mask + 1 && !strtab_grow (&tok->strtab))
     return -1;
-  h = gm_tok_hash (a, alen, b, blen);
   slot = strtab_slot (tok, h, a, alen, b, blen);
-  if (tok->strtab.sym[slot] >= 0 && id < 0)
-    return tok->strtab.sym[slot];
+  if (tok->strtab.slot[slot].sym >= 0 && id < 0)
+    return tok->strtab.slot[slot].sym;
   sym = id >= 0 ? id : tok->n_syms;
   if (id < 0)
     {
@@ -254,10 +248,9 @@ intern (gm_tokenizer *tok, const char *a, size_t alen, const char *b, size_t ble
         return -1;
       tok->n_syms++;
     }
-  if (tok->strtab.sym[slot] < 0)
+  if (tok->strtab.slot[slot].sym < 0)
     tok->strtab.count++;
-  tok->strtab.hash[slot] = h;
-  tok->strtab.sym[slot] = sym;
+  tok->strtab.slot[slot] = (gm_strslot) { h, sym };
   return sym;
 }
 
@@ -266,18 +259,14 @@ intern (gm_tokenizer *tok, const char *a, size_t alen, const char *b, size_t ble
 static bool
 pairtab_alloc (gm_pairtab *t, size_t cap)
 {
-  t->key = malloc (cap * sizeof *t->key);
-  t->a = malloc (cap * sizeof *t->a);
-  t->b = malloc (cap * sizeof *t->b);
-  if (t->key == NULL || t->a == NULL || t->b == NULL)
+  t->slot = malloc (cap * sizeof *t->slot);
+  if (t->slot == NULL)
     {
-      free (t->key);
-      free (t->a);
-      free (t->b);
       memset (t, 0, sizeof *t);
       return false;
     }
-  memset (t->a, 0xff, cap * sizeof *t->a);
+  for (size_t i = 0; i < cap; i++)
+    t->slot[i] = (gm_pairslot) { 0, -1, -1 };
   t->mask = cap - 1;
   t->count = 0;
   return true;
@@ -286,9 +275,7 @@ pairtab_alloc (gm_pairtab *t, size_t cap)
 static void
 pairtab_free (gm_pairtab *t)
 {
-  free (t->key);
-  free (t->a);
-  free (t->b);
+  free (t->slot);
   memset (t, 0, sizeof *t);
 }
 
@@ -297,7 +284,8 @@ pairtab_slot (const gm_pairtab *t, uint64_t key)
 {
   size_t i;
 
-  for (i = mix64 (key) & t->mask; t->a[i] >= 0 && t->key[i] != key; i = (i + 1) & t->mask)
+  for (i = mix64 (key) & t->mask; t->slot[i].a >= 0 && t->slot[i].key != key;
+       i = (i + 1) & t->mask)
     ;
   return i;
 }
@@ -313,13 +301,8 @@ pairtab_grow (gm_pairtab *t)
       return false;
     }
   for (size_t i = 0; i <= old.mask; i++)
-    if (old.a[i] >= 0)
-      {
-        size_t j = pairtab_slot (t, old.key[i]);
-        t->key[j] = old.key[i];
-        t->a[j] = old.a[i];
-        t->b[j] = old.b[i];
-      }
+    if (old.slot[i].a >= 0)
+      t->slot[pairtab_slot (t, old.slot[i].key)] = old.slot[i];
   t->count = old.count;
   pairtab_free (&old);
   return true;
@@ -335,12 +318,10 @@ pairtab_put_first (gm_pairtab *t, uint64_t key, int32_t a, int32_t b, bool *inse
   if ((t->count + 1) * 2 > t->mask + 1 && !pairtab_grow (t))
     return false;
   i = pairtab_slot (t, key);
-  *inserted = t->a[i] < 0;
+  *inserted = t->slot[i].a < 0;
   if (*inserted)
     {
-      t->key[i] = key;
-      t->a[i] = a;
-      t->b[i] = b;
+      t->slot[i] = (gm_pairslot) { key, a, b };
       t->count++;
     }
   return true;
@@ -351,10 +332,10 @@ gm_pairtab_get (const gm_pairtab *t, uint64_t key, int32_t *a, int32_t *b)
 {
   size_t i = pairtab_slot (t, key);
 
-  if (t->a[i] < 0)
+  if (t->slot[i].a < 0)
     return false;
-  *a = t->a[i];
-  *b = t->b[i];
+  *a = t->slot[i].a;
+  *b = t->slot[i].b;
   return true;
 }
 
@@ -404,34 +385,85 @@ parse_byte_token (const char *s, size_t len)
   return (uint8_t) v;
 }
 
-static bool
-add_merge (gm_tokenizer *tok, const char *s, size_t len, int32_t rank)
-{
-  const char *sp;
+/* A merge "left right", split at the first space after position 0 (so the
+ * left part may itself be a space), with the hashes of its three strings. */
+typedef struct {
+  const char *s;
   size_t llen, rlen;
-  int32_t left, right, merged;
-  bool inserted;
+  uint32_t hl, hr, hm;
+  bool usable;
+  int32_t merged;  /* filled in the second pass */
+  uint64_t key;
+} merge_parts;
 
-  /* "left right", split at the first space after position 0 (so a left
-   * part may itself be a space). Anything else can never apply. */
-  if (len < 3)
-    return true;
-  sp = memchr (s + 1, ' ', len - 1);
-  if (sp == NULL)
-    return true;
-  llen = (size_t) (sp - s);
-  rlen = len - llen - 1;
-  if (rlen == 0)
-    return true;
-  left = intern (tok, s, llen, NULL, 0, -1);
-  right = left < 0 ? -1 : intern (tok, sp + 1, rlen, NULL, 0, -1);
-  merged = right < 0 ? -1 : intern (tok, s, llen, sp + 1, rlen, -1);
-  if (merged < 0)
-    return false;
-  if (!pairtab_put_first (&tok->merges, (uint64_t) (uint32_t) left << 32 | (uint32_t) right,
-                          rank, merged, &inserted))
-    return false;
-  tok->n_merges += inserted;
+static void
+split_merge (const char *s, size_t len, merge_parts *m)
+{
+  const char *sp = s != NULL && len >= 3 ? memchr (s + 1, ' ', len - 1) : NULL;
+
+  m->usable = false;
+  if (sp == NULL || sp == s + len - 1)
+    return; /* nothing that could ever apply */
+  m->s = s;
+  m->llen = (size_t) (sp - s);
+  m->rlen = len - m->llen - 1;
+  m->hl = gm_tok_hash (s, m->llen, NULL, 0);
+  m->hr = gm_tok_hash (sp + 1, m->rlen, NULL, 0);
+  m->hm = gm_tok_hash (s, m->llen, sp + 1, m->rlen);
+  m->usable = true;
+}
+
+/* Adds the merges (rank = index) in batches: hashing a batch and
+ * prefetching its table slots first hides most of the cache misses, which
+ * dominate loading half a million merges. */
+static bool
+add_merges (gm_tokenizer *tok, const gm_strview *merges, size_t n)
+{
+  enum { BATCH = 32 };
+  merge_parts mp[BATCH];
+
+  for (size_t base = 0; base < n; base += BATCH)
+    {
+      size_t nb = n - base < BATCH ? n - base : BATCH;
+
+      for (size_t k = 0; k < nb; k++)
+        {
+          split_merge (merges[base + k].ptr, merges[base + k].len, &mp[k]);
+          if (mp[k].usable)
+            {
+              strtab_prefetch (tok, mp[k].hl);
+              strtab_prefetch (tok, mp[k].hr);
+              strtab_prefetch (tok, mp[k].hm);
+            }
+        }
+      for (size_t k = 0; k < nb; k++)
+        {
+          merge_parts *m = &mp[k];
+          const char *r = m->s + m->llen + 1;
+          int32_t left, right;
+
+          if (!m->usable)
+            continue;
+          left = intern (tok, m->s, m->llen, NULL, 0, m->hl, -1);
+          right = left < 0 ? -1 : intern (tok, r, m->rlen, NULL, 0, m->hr, -1);
+          m->merged = right < 0 ? -1 : intern (tok, m->s, m->llen, r, m->rlen, m->hm, -1);
+          if (m->merged < 0)
+            return false;
+          m->key = (uint64_t) (uint32_t) left << 32 | (uint32_t) right;
+          __builtin_prefetch (&tok->merges.slot[mix64 (m->key) & tok->merges.mask]);
+        }
+      for (size_t k = 0; k < nb; k++)
+        {
+          bool inserted;
+
+          if (!mp[k].usable)
+            continue;
+          if (!pairtab_put_first (&tok->merges, mp[k].key, (int32_t) (base + k), mp[k].merged,
+                                  &inserted))
+            return false;
+          tok->n_merges += inserted;
+        }
+    }
   return true;
 }
 
@@ -478,8 +510,8 @@ build_special_trie (gm_tokenizer *tok)
   keys = malloc ((size_t) (n ? n : 1) * sizeof *keys);
   tok->special_ids = malloc ((size_t) (n ? n : 1) * sizeof *tok->special_ids);
   tok->special_next = malloc ((size_t) (n ? n : 1) * sizeof *tok->special_next);
-  if (keys == NULL || tok->special_ids == NULL || tok->special_next == NULL || !pairtab_alloc (&tok->edges, 1024)
-      || new_node (tok) != 0)
+  if (keys == NULL || tok->special_ids == NULL || tok->special_next == NULL
+      || !pairtab_alloc (&tok->edges, 1024) || new_node (tok) != 0)
     {
       free (keys);
       return false;
@@ -487,14 +519,14 @@ build_special_trie (gm_tokenizer *tok)
   n = 0;
   for (int32_t i = 0; i < tok->n_vocab; i++)
     if (tok->attr[i] & match)
-      keys[n++] = (special_key) { tok->sym_len[i], i };
+      keys[n++] = (special_key) { tok->syms[i].len, i };
   qsort (keys, (size_t) n, sizeof *keys, special_cmp);
   for (int i = 0; i < 256; i++)
     tok->root_child[i] = -1;
 
   for (int32_t p = 0; p < n; p++)
     {
-      const uint8_t *s = (const uint8_t *) tok->arena + tok->sym_off[keys[p].id];
+      const uint8_t *s = (const uint8_t *) tok->arena + tok->syms[keys[p].id].off;
       int32_t node = 0;
 
       tok->special_ids[p] = keys[p].id;
@@ -603,12 +635,11 @@ gm_tokenizer_new (const gm_strview *tokens, const int32_t *types, size_t n_token
   tok->n_vocab = (int32_t) n_tokens;
   tok->n_syms = tok->n_vocab;
   tok->syms_cap = tok->n_vocab + 1024;
-  tok->sym_off = malloc ((size_t) tok->syms_cap * sizeof *tok->sym_off);
-  tok->sym_len = malloc ((size_t) tok->syms_cap * sizeof *tok->sym_len);
+  tok->syms = malloc ((size_t) tok->syms_cap * sizeof *tok->syms);
   tok->attr = calloc (n_tokens, 1);
   tok->eog = calloc (n_tokens, 1);
   tok->byte_val = calloc (n_tokens, 1);
-  if (tok->sym_off == NULL || tok->sym_len == NULL || tok->attr == NULL || tok->eog == NULL
+  if (tok->syms == NULL || tok->attr == NULL || tok->eog == NULL
       || tok->byte_val == NULL
       || !strtab_alloc (&tok->strtab, pow2_at_least (2 * (n_tokens + n_merges / 8 + 64)))
       || !pairtab_alloc (&tok->merges, pow2_at_least (2 * n_merges + 16)))
@@ -633,16 +664,19 @@ gm_tokenizer_new (const gm_strview *tokens, const int32_t *types, size_t n_token
           gm_tokenizer_free (tok);
           return NULL;
         }
-      if (intern (tok, tok->arena + tok->sym_off[i], len, NULL, 0, (int32_t) i) < 0)
+      if (i + 8 < n_tokens && tokens[i + 8].ptr != NULL)
+        strtab_prefetch (tok, gm_tok_hash (tokens[i + 8].ptr, tokens[i + 8].len, NULL, 0));
+      if (intern (tok, tok->arena + tok->syms[i].off, len, NULL, 0, gm_tok_hash (s, len, NULL, 0),
+                  (int32_t) i)
+          < 0)
         goto oom;
       tok->attr[i] = types ? attr_from_type (types[i]) : GM_TOKATTR_NORMAL;
       if (tok->attr[i] & GM_TOKATTR_BYTE)
         tok->byte_val[i] = parse_byte_token (s, len);
     }
 
-  for (size_t i = 0; i < n_merges; i++)
-    if (merges[i].ptr != NULL && !add_merge (tok, merges[i].ptr, merges[i].len, (int32_t) i))
-      goto oom;
+  if (!add_merges (tok, merges, n_merges))
+    goto oom;
 
   tok->bos = valid_id (tok, params->bos_id);
   tok->eos = valid_id (tok, params->eos_id);
@@ -700,13 +734,11 @@ gm_tokenizer_free (gm_tokenizer *tok)
   if (tok == NULL)
     return;
   free (tok->arena);
-  free (tok->sym_off);
-  free (tok->sym_len);
+  free (tok->syms);
   free (tok->attr);
   free (tok->eog);
   free (tok->byte_val);
-  free (tok->strtab.hash);
-  free (tok->strtab.sym);
+  free (tok->strtab.slot);
   pairtab_free (&tok->merges);
   pairtab_free (&tok->edges);
   free (tok->special_ids);
@@ -767,8 +799,8 @@ gm_tokenizer_text (const gm_tokenizer *tok, int32_t id, size_t *len)
   if (id < 0 || id >= tok->n_vocab)
     return NULL;
   if (len)
-    *len = tok->sym_len[id];
-  return tok->arena + tok->sym_off[id];
+    *len = tok->syms[id].len;
+  return tok->arena + tok->syms[id].off;
 }
 
 const char *
@@ -793,8 +825,8 @@ gm_tokenizer_piece (const gm_tokenizer *tok, int32_t id, bool with_special, char
   if (id < 0 || id >= tok->n_vocab)
     return -1;
   attr = tok->attr[id];
-  s = tok->arena + tok->sym_off[id];
-  len = tok->sym_len[id];
+  s = tok->arena + tok->syms[id].off;
+  len = tok->syms[id].len;
 
   if (!with_special && (attr & (GM_TOKATTR_UNKNOWN | GM_TOKATTR_CONTROL)))
     return 0;

@@ -1,7 +1,10 @@
 /* gk-avx2.c — kernels for x86-64 with AVX2, FMA and F16C.
  *
  * Compiled on its own with -mavx2 -mfma -mf16c; nothing here runs unless
- * gk-dispatch.c found the CPU and OS support.  Integer parts of each dot
+ * gk-dispatch.c found the CPU and OS support.  The same file is compiled a
+ * second time with AVX-512 flags and GK_AVX512_BUILD defined: the integer
+ * multiply-adds then use VNNI (same exact integer sums, fewer
+ * instructions) and the compiler gets 32 vector registers.  Integer parts of each dot
  * product are exact; the float accumulation follows the shape of ggml's
  * AVX2 kernels (8 lanes, one fused multiply-add per block, the same final
  * horizontal sum) so results agree with llama.cpp on the same CPU.
@@ -15,9 +18,13 @@
 #include "gk-internal.h"
 
 #include <immintrin.h>
+#include <math.h>
 
 #define ALWAYS_INLINE static inline __attribute__ ((always_inline))
-#define TILE 4 /* activation columns per pass over a weight row */
+/* Small fixed-count loops in the tiles must be fully unrolled so their
+ * arrays of vectors stay in registers (GCC at -O2 would keep them in
+ * memory). */
+#define UNROLL _Pragma ("GCC unroll 16")
 
 ALWAYS_INLINE float
 hsum8 (__m256 v)
@@ -32,6 +39,14 @@ ALWAYS_INLINE int
 hsum8_i32 (__m256i v)
 {
   __m128i s = _mm_add_epi32 (_mm256_castsi256_si128 (v), _mm256_extracti128_si256 (v, 1));
+  s = _mm_add_epi32 (s, _mm_unpackhi_epi64 (s, s));
+  s = _mm_add_epi32 (s, _mm_shuffle_epi32 (s, _MM_SHUFFLE (2, 3, 0, 1)));
+  return _mm_cvtsi128_si32 (s);
+}
+
+ALWAYS_INLINE int
+hsum4_i32 (__m128i s)
+{
   s = _mm_add_epi32 (s, _mm_unpackhi_epi64 (s, s));
   s = _mm_add_epi32 (s, _mm_shuffle_epi32 (s, _MM_SHUFFLE (2, 3, 0, 1)));
   return _mm_cvtsi128_si32 (s);
@@ -67,22 +82,26 @@ expand_bits (const uint8_t *p)
   return _mm256_cmpeq_epi8 (v, _mm256_set1_epi64x (-1));
 }
 
-/* Sum of products of signed bytes in groups of four -> 8 floats.  maddubs
- * needs one unsigned operand, so move x's sign onto y. */
-ALWAYS_INLINE __m256
-dot_i8_lanes (__m256i ax, __m256i x, __m256i y)
+/* Unsigned bytes (< 128) times signed bytes, summed in groups of four ->
+ * 8 int32 lanes (lane l covers bytes 4l..4l+3). */
+ALWAYS_INLINE __m256i
+dot_u8_i32 (__m256i ux, __m256i y)
 {
-  const __m256i sy = _mm256_sign_epi8 (y, x);
-  const __m256i p16 = _mm256_maddubs_epi16 (ax, sy);
-  return _mm256_cvtepi32_ps (_mm256_madd_epi16 (p16, _mm256_set1_epi16 (1)));
+#ifdef GK_AVX512_BUILD
+  /* VNNI: one instruction, and no int16 intermediate */
+  return _mm256_dpbusd_epi32 (_mm256_setzero_si256 (), ux, y);
+#else
+  const __m256i p16 = _mm256_maddubs_epi16 (ux, y);
+  return _mm256_madd_epi16 (p16, _mm256_set1_epi16 (1));
+#endif
 }
 
-/* Unsigned bytes (< 128) times signed bytes, groups of four -> 8 floats. */
-ALWAYS_INLINE __m256
-dot_u8_lanes (__m256i ux, __m256i y)
+/* Signed bytes times signed bytes, same lanes.  The multiply needs one
+ * unsigned operand, so x's sign moves onto y. */
+ALWAYS_INLINE __m256i
+dot_i8_i32 (__m256i x, __m256i y)
 {
-  const __m256i p16 = _mm256_maddubs_epi16 (ux, y);
-  return _mm256_cvtepi32_ps (_mm256_madd_epi16 (p16, _mm256_set1_epi16 (1)));
+  return dot_u8_i32 (_mm256_sign_epi8 (x, x), _mm256_sign_epi8 (y, x));
 }
 
 /* ---- activation quantizers -------------------------------------------- */
@@ -224,7 +243,15 @@ reduce4 (__m256 a0, __m256 a1, __m256 a2, __m256 a3)
   return _mm_cvtss_f32 (_mm_hadd_ps (t1, t1));
 }
 
-#define FLOAT_DOT(fname, TA, TB, LOADA, LOADB, SCALARA, SCALARB)             \
+/* ggml's BF16 dot ends with movehl/movehdup instead of two hadds */
+ALWAYS_INLINE float
+reduce4_bf16 (__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+  a0 = _mm256_add_ps (_mm256_add_ps (a0, a2), _mm256_add_ps (a1, a3));
+  return hsum8 (a0);
+}
+
+#define FLOAT_DOT(fname, TA, TB, LOADA, LOADB, SCALARA, SCALARB, REDUCE)     \
   static float fname (const TA *a, const TB *b, int64_t n)                     \
   {                                                                            \
     __m256 s0 = _mm256_setzero_ps (), s1 = s0, s2 = s0, s3 = s0;               \
@@ -236,17 +263,20 @@ reduce4 (__m256 a0, __m256 a1, __m256 a2, __m256 a3)
         s2 = _mm256_fmadd_ps (LOADA (a + i + 16), LOADB (b + i + 16), s2);     \
         s3 = _mm256_fmadd_ps (LOADA (a + i + 24), LOADB (b + i + 24), s3);     \
       }                                                                        \
-    double sum = reduce4 (s0, s1, s2, s3);                                     \
+    double sum = REDUCE (s0, s1, s2, s3);                                      \
     for (; i < n; i++)                                                         \
       sum += (double) (SCALARA (a[i]) * SCALARB (b[i]));                       \
     return (float) sum;                                                        \
   }
 
 #define IDF(x) (x)
-FLOAT_DOT (avx2_dot_f32, float, float, _mm256_loadu_ps, _mm256_loadu_ps, IDF, IDF)
-FLOAT_DOT (avx2_dot_f16, uint16_t, uint16_t, load_f16x8, load_f16x8, gk_fp16_to_fp32, gk_fp16_to_fp32)
-FLOAT_DOT (avx2_dot_bf16, uint16_t, uint16_t, load_bf16x8, load_bf16x8, gk_bf16_to_fp32, gk_bf16_to_fp32)
-FLOAT_DOT (avx2_dot_f16_f32, uint16_t, float, load_f16x8, _mm256_loadu_ps, gk_fp16_to_fp32, IDF)
+FLOAT_DOT (avx2_dot_f32, float, float, _mm256_loadu_ps, _mm256_loadu_ps, IDF, IDF, reduce4)
+FLOAT_DOT (avx2_dot_f16, uint16_t, uint16_t, load_f16x8, load_f16x8, gk_fp16_to_fp32,
+           gk_fp16_to_fp32, reduce4)
+FLOAT_DOT (avx2_dot_bf16, uint16_t, uint16_t, load_bf16x8, load_bf16x8, gk_bf16_to_fp32,
+           gk_bf16_to_fp32, reduce4_bf16)
+FLOAT_DOT (avx2_dot_f16_f32, uint16_t, float, load_f16x8, _mm256_loadu_ps, gk_fp16_to_fp32, IDF,
+           reduce4)
 
 static float
 vdot_f32 (const void *w, const void *x, int64_t k)
@@ -322,45 +352,67 @@ madd_acc (__m256i acc, __m256i sc16, __m256i p16)
 #endif
 }
 
-#define Q32_TILE(NAME, WBLOCK, XBLOCK, UNPACK, DOT, HAS_MIN)                           \
+/* KIND 0: signed codes (Q8_0).  KIND 1: unsigned codes with a fixed
+ * offset OFF (Q4_0: q-8, Q5_0: q-16): sum((q-OFF)*y) = sum(q*y) - OFF*sum(y),
+ * and sum(y) per lane is computed once per activation block and shared by
+ * all rows of the tile; the integer lane sums are the same as with the sign
+ * trick, so the result is too.  KIND 2: unsigned codes plus a min term
+ * (Q4_1/Q5_1). */
+#define Q32_TILE(NAME, WBLOCK, XBLOCK, UNPACK, KIND, OFF_SHIFT, MIN_TERM)              \
   ALWAYS_INLINE void                                                                   \
   tile_##NAME (const WBLOCK *const *w, int nr, const XBLOCK *const *x, int nc,        \
                int64_t nb, float out[MAXT][MAXT])                                      \
   {                                                                                    \
     __m256 acc[MAXT][MAXT];                                                            \
     float summ[MAXT][MAXT];                                                            \
-    for (int r = 0; r < nr; r++)                                                       \
-      for (int c = 0; c < nc; c++)                                                     \
+    UNROLL for (int r = 0; r < nr; r++)                                                       \
+      UNROLL for (int c = 0; c < nc; c++)                                                     \
         {                                                                              \
           acc[r][c] = _mm256_setzero_ps ();                                            \
           summ[r][c] = 0.0f;                                                           \
         }                                                                              \
     for (int64_t i = 0; i < nb; i++)                                                   \
-      for (int r = 0; r < nr; r++)                                                     \
-        {                                                                              \
-          const WBLOCK *b = &w[r][i];                                                  \
-          const __m256i q = UNPACK (b);                                                \
-          const __m256i aq = _mm256_sign_epi8 (q, q);                                  \
-          (void) aq;                                                                   \
-          const float wd = h2f (b->d);                                                 \
-          for (int c = 0; c < nc; c++)                                                 \
-            {                                                                          \
-              const __m256 d = _mm256_set1_ps (wd * h2f (x[c][i].d));                  \
-              const __m256i y = _mm256_loadu_si256 ((const __m256i *) x[c][i].qs);     \
-              if (HAS_MIN)                                                             \
-                summ[r][c] += block_min (b) * block_sum (&x[c][i]);                    \
-              acc[r][c] = _mm256_fmadd_ps (d, DOT (aq, q, y), acc[r][c]);              \
-            }                                                                          \
-        }                                                                              \
-    for (int r = 0; r < nr; r++)                                                       \
-      for (int c = 0; c < nc; c++)                                                     \
-        out[r][c] = HAS_MIN ? hsum8 (acc[r][c]) + summ[r][c] : hsum8 (acc[r][c]);      \
+      {                                                                                \
+        __m256i yv[MAXT], yoff[MAXT];                                                  \
+        float yd[MAXT];                                                                \
+        UNROLL for (int c = 0; c < nc; c++)                                                   \
+          {                                                                            \
+            yv[c] = _mm256_loadu_si256 ((const __m256i *) x[c][i].qs);                 \
+            yd[c] = h2f (x[c][i].d);                                                   \
+            if (KIND == 1)                                                             \
+              yoff[c] = _mm256_slli_epi32 (dot_u8_i32 (_mm256_set1_epi8 (1), yv[c]),   \
+                                           OFF_SHIFT);                                 \
+          }                                                                            \
+        UNROLL for (int r = 0; r < nr; r++)                                                   \
+          {                                                                            \
+            const WBLOCK *b = &w[r][i];                                                \
+            const __m256i q = UNPACK (b);                                              \
+            const float wd = h2f (b->d);                                               \
+            UNROLL for (int c = 0; c < nc; c++)                                               \
+              {                                                                        \
+                __m256i lanes;                                                         \
+                if (KIND == 0)                                                         \
+                  lanes = dot_i8_i32 (q, yv[c]);                                       \
+                else if (KIND == 1)                                                    \
+                  lanes = _mm256_sub_epi32 (dot_u8_i32 (q, yv[c]), yoff[c]);           \
+                else                                                                   \
+                  lanes = dot_u8_i32 (q, yv[c]);                                       \
+                summ[r][c] = MIN_TERM (b, &x[c][i], summ[r][c]);                       \
+                acc[r][c] = _mm256_fmadd_ps (_mm256_set1_ps (wd * yd[c]),              \
+                                             _mm256_cvtepi32_ps (lanes), acc[r][c]);   \
+              }                                                                        \
+          }                                                                            \
+      }                                                                                \
+    UNROLL for (int r = 0; r < nr; r++)                                                       \
+      UNROLL for (int c = 0; c < nc; c++)                                                     \
+        out[r][c] = KIND == 2 ? hsum8 (acc[r][c]) + summ[r][c] : hsum8 (acc[r][c]);    \
   }
 
+/* Codes as unsigned bytes, in value order. */
 ALWAYS_INLINE __m256i
 unpack_q4_0 (const gk_block_q4_0 *b)
 {
-  return _mm256_sub_epi8 (unpack_nibbles (b->qs), _mm256_set1_epi8 (8));
+  return unpack_nibbles (b->qs);
 }
 
 ALWAYS_INLINE __m256i
@@ -372,8 +424,7 @@ unpack_q8_0 (const gk_block_q8_0 *b)
 ALWAYS_INLINE __m256i
 unpack_q5_0 (const gk_block_q5_0 *b)
 {
-  /* code - 16 = nibble - (high bit clear ? 16 : 0): set the top nibble */
-  const __m256i hi = _mm256_andnot_si256 (expand_bits (b->qh), _mm256_set1_epi8 ((char) 0xf0));
+  const __m256i hi = _mm256_and_si256 (expand_bits (b->qh), _mm256_set1_epi8 (0x10));
   return _mm256_or_si256 (unpack_nibbles (b->qs), hi);
 }
 
@@ -390,19 +441,33 @@ unpack_q5_1 (const gk_block_q5_1 *b)
   return _mm256_or_si256 (unpack_nibbles (b->qs), hi);
 }
 
-/* signed weights: sign trick; unsigned weights: direct */
-#define DOT_S(aq, q, y) dot_i8_lanes (aq, q, y)
-#define DOT_U(aq, q, y) dot_u8_lanes (q, y)
+/* Q4_1/Q5_1: value = q*d + m, so m * (dx * sum qx) = m * s is added
+ * (fused, as ggml's build does). */
+#define MIN_M(b, xb, acc) fmaf (h2f ((b)->m), h2f ((xb)->s), acc)
+#define MIN_NONE(b, xb, acc) (acc)
 
-/* Q4_1/Q5_1: value = q*d + m, so m * (dx * sum qx) = m * s is added. */
-#define block_min(b) h2f ((b)->m)
-#define block_sum(xb) h2f ((xb)->s)
+Q32_TILE (q4_0, gk_block_q4_0, gk_block_q8_0, unpack_q4_0, 1, 3, MIN_NONE)
+Q32_TILE (q5_0, gk_block_q5_0, gk_block_q8_0, unpack_q5_0, 1, 4, MIN_NONE)
+Q32_TILE (q8_0, gk_block_q8_0, gk_block_q8_0, unpack_q8_0, 0, 0, MIN_NONE)
+Q32_TILE (q4_1, gk_block_q4_1, gk_block_q8_1, unpack_q4_1, 2, 0, MIN_M)
+Q32_TILE (q5_1, gk_block_q5_1, gk_block_q8_1, unpack_q5_1, 2, 0, MIN_M)
 
-Q32_TILE (q4_0, gk_block_q4_0, gk_block_q8_0, unpack_q4_0, DOT_S, 0)
-Q32_TILE (q8_0, gk_block_q8_0, gk_block_q8_0, unpack_q8_0, DOT_S, 0)
-Q32_TILE (q5_0, gk_block_q5_0, gk_block_q8_0, unpack_q5_0, DOT_S, 0)
-Q32_TILE (q4_1, gk_block_q4_1, gk_block_q8_1, unpack_q4_1, DOT_U, 1)
-Q32_TILE (q5_1, gk_block_q5_1, gk_block_q8_1, unpack_q5_1, DOT_U, 1)
+/* Shuffle controls over int16 elements: pair_pick (k) broadcasts element k
+ * to the low 128-bit lane and element k+1 to the high lane; pick16 (k)
+ * broadcasts element k to both. */
+ALWAYS_INLINE __m256i
+pair_pick (int k)
+{
+  const __m128i lo = _mm_set1_epi16 ((short) ((2 * k) | ((2 * k + 1) << 8)));
+  const __m128i hi = _mm_set1_epi16 ((short) ((2 * k + 2) | ((2 * k + 3) << 8)));
+  return _mm256_set_m128i (hi, lo);
+}
+
+ALWAYS_INLINE __m256i
+pick16 (int k)
+{
+  return _mm256_set1_epi16 ((short) ((2 * k) | ((2 * k + 1) << 8)));
+}
 
 /* Q6_K: codes 0..63 are used unsigned (maddubs), and the bias of 32 is
  * removed afterwards through the Q8_K per-16 sums: sum(sc*(q-32)*y) =
@@ -415,22 +480,22 @@ tile_q6_K (const gk_block_q6_K *const *w, int nr, const gk_block_q8_K *const *x,
   const __m256i m2 = _mm256_set1_epi8 (0x03);
   __m256 acc[MAXT][MAXT];
 
-  for (int r = 0; r < nr; r++)
-    for (int c = 0; c < nc; c++)
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < nc; c++)
       acc[r][c] = _mm256_setzero_ps ();
   for (int64_t i = 0; i < nb; i++)
-    for (int r = 0; r < nr; r++)
+    UNROLL for (int r = 0; r < nr; r++)
       {
         const gk_block_q6_K *b = &w[r][i];
         const __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) b->scales));
         __m256i isum[MAXT];
-        for (int c = 0; c < nc; c++)
+        UNROLL for (int c = 0; c < nc; c++)
           {
             const __m256i bs = _mm256_loadu_si256 ((const __m256i *) x[c][i].bsums);
             isum[c] = _mm256_sub_epi32 (_mm256_setzero_si256 (),
                                         _mm256_slli_epi32 (_mm256_madd_epi16 (bs, sc16), 5));
           }
-        for (int h = 0; h < 2; h++)
+        UNROLL for (int h = 0; h < 2; h++)
           {
             const __m256i l0 = _mm256_loadu_si256 ((const __m256i *) (b->ql + 64 * h));
             const __m256i l1 = _mm256_loadu_si256 ((const __m256i *) (b->ql + 64 * h + 32));
@@ -447,17 +512,17 @@ tile_q6_K (const gk_block_q6_K *const *w, int nr, const gk_block_q8_K *const *x,
                                     _mm256_slli_epi16 (_mm256_and_si256 (_mm256_srli_epi16 (hb, 6), m2), 4));
             /* the two 16-value groups of each 32 have their own scale:
              * low 128-bit lane and high lane */
+            /* scales 8h..8h+7 as int16 in both 128-bit lanes, then
+             * group 8h+2j broadcast to the low lane, 8h+2j+1 to the high */
+            const __m256i sc_h = h == 0 ? _mm256_permute2x128_si256 (sc16, sc16, 0x00)
+                                        : _mm256_permute2x128_si256 (sc16, sc16, 0x11);
             __m256i s[4];
-            for (int j = 0; j < 4; j++)
-              {
-                const int g = 8 * h + 2 * j;
-                s[j] = _mm256_set_m128i (_mm_set1_epi16 (b->scales[g + 1]),
-                                         _mm_set1_epi16 (b->scales[g]));
-              }
-            for (int c = 0; c < nc; c++)
+            UNROLL for (int j = 0; j < 4; j++)
+              s[j] = _mm256_shuffle_epi8 (sc_h, pair_pick (2 * j));
+            UNROLL for (int c = 0; c < nc; c++)
               {
                 const int8_t *y = x[c][i].qs + 128 * h;
-                for (int j = 0; j < 4; j++)
+                UNROLL for (int j = 0; j < 4; j++)
                   {
                     const __m256i yv = _mm256_loadu_si256 ((const __m256i *) (y + 32 * j));
                     isum[c] = madd_acc (isum[c], s[j], _mm256_maddubs_epi16 (q[j], yv));
@@ -465,32 +530,37 @@ tile_q6_K (const gk_block_q6_K *const *w, int nr, const gk_block_q8_K *const *x,
               }
           }
         const float wd = h2f (b->d);
-        for (int c = 0; c < nc; c++)
+        UNROLL for (int c = 0; c < nc; c++)
           acc[r][c] = _mm256_fmadd_ps (_mm256_set1_ps (x[c][i].d * wd),
                                        _mm256_cvtepi32_ps (isum[c]), acc[r][c]);
       }
-  for (int r = 0; r < nr; r++)
-    for (int c = 0; c < nc; c++)
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < nc; c++)
       out[r][c] = hsum8 (acc[r][c]);
 }
 
-/* Q4_K / Q5_K share everything but the high bit: value = d*sc*q - dmin*m. */
+/* Q4_K / Q5_K share everything but the high bit: value = d*sc*q - dmin*m.
+ * The min term is accumulated the way ggml's AVX2 kernels do (4 float
+ * lanes with FMA for Q4_K, one fused scalar for Q5_K) so results match
+ * llama.cpp bit for bit on the same CPU. */
 ALWAYS_INLINE void
 tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
             const gk_block_q8_K *const *x, int nc, int64_t nb, float out[MAXT][MAXT])
 {
   const __m256i m4 = _mm256_set1_epi8 (0x0f);
   __m256 acc[MAXT][MAXT];
-  float accm[MAXT][MAXT];
+  __m128 accm[MAXT][MAXT];
+  float summ[MAXT][MAXT];
 
-  for (int r = 0; r < nr; r++)
-    for (int c = 0; c < nc; c++)
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < nc; c++)
       {
         acc[r][c] = _mm256_setzero_ps ();
-        accm[r][c] = 0.0f;
+        accm[r][c] = _mm_setzero_ps ();
+        summ[r][c] = 0.0f;
       }
   for (int64_t i = 0; i < nb; i++)
-    for (int r = 0; r < nr; r++)
+    UNROLL for (int r = 0; r < nr; r++)
       {
         const uint8_t *blk = w[r] + i * bsz;
         gk_half hd, hdmin;
@@ -505,15 +575,26 @@ tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
             const gk_block_q4_K *b = (const gk_block_q4_K *) blk;
             hd = b->d, hdmin = b->dmin, scales = b->scales, qs = b->qs;
           }
-        uint8_t sc[8], mn[8];
-        for (int g = 0; g < 8; g++)
-          gk_k4_scale_min (g, scales, &sc[g], &mn[g]);
+        /* the eight 6-bit scales then the eight mins, as bytes (see
+         * gk_k4_scale_min), widened to int16: scales in the low lane,
+         * mins in the high lane */
+        uint32_t u[4];
+        memcpy (u, scales, 12);
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+        const uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+        u[2] = mins_lo;
+        u[0] &= 0x3f3f3f3fu;
+        const __m256i sm16 = _mm256_cvtepu8_epi16 (_mm_set_epi32 ((int) u[3], (int) u[2],
+                                                                  (int) u[1], (int) u[0]));
+        const __m128i mins16 = _mm256_extracti128_si256 (sm16, 1);
+        const __m256i sc_both = _mm256_permute2x128_si256 (sm16, sm16, 0x00);
 
         __m256i isum[MAXT];
-        for (int c = 0; c < nc; c++)
+        UNROLL for (int c = 0; c < nc; c++)
           isum[c] = _mm256_setzero_si256 ();
         const __m256i hbits = five ? _mm256_loadu_si256 ((const __m256i *) qh) : _mm256_setzero_si256 ();
-        for (int j = 0; j < 4; j++)
+        UNROLL for (int j = 0; j < 4; j++)
           {
             const __m256i raw = _mm256_loadu_si256 ((const __m256i *) (qs + 32 * j));
             __m256i lo = _mm256_and_si256 (raw, m4);
@@ -527,9 +608,9 @@ tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
                 lo = _mm256_or_si256 (lo, _mm256_slli_epi16 (b0, 4));
                 hi = _mm256_or_si256 (hi, _mm256_slli_epi16 (b1, 4));
               }
-            const __m256i s_lo = _mm256_set1_epi16 (sc[2 * j]);
-            const __m256i s_hi = _mm256_set1_epi16 (sc[2 * j + 1]);
-            for (int c = 0; c < nc; c++)
+            const __m256i s_lo = _mm256_shuffle_epi8 (sc_both, pick16 (2 * j));
+            const __m256i s_hi = _mm256_shuffle_epi8 (sc_both, pick16 (2 * j + 1));
+            UNROLL for (int c = 0; c < nc; c++)
               {
                 const int8_t *y = x[c][i].qs + 64 * j;
                 const __m256i p0 = _mm256_maddubs_epi16 (lo, _mm256_loadu_si256 ((const __m256i *) y));
@@ -539,39 +620,65 @@ tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
               }
           }
         const float wd = h2f (hd), wdmin = h2f (hdmin);
-        for (int c = 0; c < nc; c++)
+        UNROLL for (int c = 0; c < nc; c++)
           {
-            const int16_t *bs = x[c][i].bsums;
-            int msum = 0;
-            for (int g = 0; g < 8; g++)
-              msum += mn[g] * (bs[2 * g] + bs[2 * g + 1]);
+            /* per sub-block sums of the activations: pairs of bsums */
+            const __m256i bs = _mm256_loadu_si256 ((const __m256i *) x[c][i].bsums);
+            const __m128i q8s = _mm_hadd_epi16 (_mm256_castsi256_si128 (bs),
+                                                _mm256_extracti128_si256 (bs, 1));
+            const __m128i prod = _mm_madd_epi16 (mins16, q8s);
+            const float dmin = -x[c][i].d * wdmin;
+            if (five)
+              summ[r][c] = fmaf (dmin, (float) hsum4_i32 (prod), summ[r][c]);
+            else
+              accm[r][c] = _mm_fmadd_ps (_mm_set1_ps (dmin), _mm_cvtepi32_ps (prod), accm[r][c]);
             acc[r][c] = _mm256_fmadd_ps (_mm256_set1_ps (x[c][i].d * wd),
                                          _mm256_cvtepi32_ps (isum[c]), acc[r][c]);
-            accm[r][c] += x[c][i].d * wdmin * (float) msum;
           }
       }
-  for (int r = 0; r < nr; r++)
-    for (int c = 0; c < nc; c++)
-      out[r][c] = hsum8 (acc[r][c]) - accm[r][c];
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < nc; c++)
+      {
+        if (five)
+          out[r][c] = hsum8 (acc[r][c]) + summ[r][c];
+        else
+          {
+            __m128 m = accm[r][c];
+            m = _mm_add_ps (m, _mm_movehl_ps (m, m));
+            m = _mm_add_ss (m, _mm_movehdup_ps (m));
+            out[r][c] = hsum8 (acc[r][c]) + _mm_cvtss_f32 (m);
+          }
+      }
 }
 
 ALWAYS_INLINE void
 tile_q4_K (const gk_block_q4_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
            int64_t nb, float out[MAXT][MAXT])
 {
-  tile_q45_K ((const uint8_t *const *) w, sizeof (gk_block_q4_K), false, nr, x, nc, nb, out);
+  const uint8_t *wb[MAXT] = { NULL };
+  UNROLL for (int r = 0; r < nr; r++) /* convert each pointer; no type punning */
+    wb[r] = (const uint8_t *) w[r];
+  tile_q45_K (wb, sizeof (gk_block_q4_K), false, nr, x, nc, nb, out);
 }
 
 ALWAYS_INLINE void
 tile_q5_K (const gk_block_q5_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
            int64_t nb, float out[MAXT][MAXT])
 {
-  tile_q45_K ((const uint8_t *const *) w, sizeof (gk_block_q5_K), true, nr, x, nc, nb, out);
+  const uint8_t *wb[MAXT] = { NULL };
+  UNROLL for (int r = 0; r < nr; r++) /* convert each pointer; no type punning */
+    wb[r] = (const uint8_t *) w[r];
+  tile_q45_K (wb, sizeof (gk_block_q5_K), true, nr, x, nc, nb, out);
 }
 
-/* vec_dot and matmul for one format.  Tile shapes: 4 rows x 1 column for
- * decode, 2 x 2, and 1 row x up to 4 columns for prefill. */
-#define QUANT_KERNELS(NAME, WBLOCK, XBLOCK, QK)                                         \
+/* vec_dot and matmul for one format.  Tile shapes: DEC_R rows x 1 column
+ * for decode (rows interleaved to hide the multiply-add latency), PRE_R x
+ * PRE_C for prefill (unpacked weight blocks reused across columns); leftover
+ * columns and rows use narrower tiles. */
+#define TILE_CASE(NAME, R, C) \
+  case (R) * 8 + (C): tile_##NAME (ws, R, xs, C, nb, out); break;
+
+#define QUANT_KERNELS_IMPL(NAME, WBLOCK, XBLOCK, QK, DEC_R, PRE_R, PRE_C)                 \
   static float vdot_##NAME (const void *w, const void *x, int64_t k)                    \
   {                                                                                     \
     const WBLOCK *ws[1] = { w };                                                        \
@@ -586,46 +693,57 @@ tile_q5_K (const gk_block_q5_K *const *w, int nr, const gk_block_q8_K *const *x,
                              size_t y_stride)                                           \
   {                                                                                     \
     const int64_t nb = k / (QK);                                                        \
-    for (int64_t c0 = 0; c0 < n_cols; c0 += MAXT)                                       \
+    int64_t c0 = 0;                                                                     \
+    while (c0 < n_cols)                                                                 \
       {                                                                                 \
-        const int nc = n_cols - c0 < MAXT ? (int) (n_cols - c0) : MAXT;                 \
-        const int nr = nc == 1 ? 4 : nc == 2 ? 2 : 1;                                   \
-        const XBLOCK *xs[MAXT];                                                         \
+        const int64_t left = n_cols - c0;                                               \
+        const int nc = left >= (PRE_C) ? (PRE_C) : (int) left;                          \
+        const int nr = nc == (PRE_C) ? (PRE_R) : nc == 1 ? (DEC_R) : 1;                 \
+        const XBLOCK *xs[MAXT] = { NULL };                                              \
         float out[MAXT][MAXT];                                                          \
-        for (int c = 0; c < nc; c++)                                                    \
+        UNROLL for (int c = 0; c < nc; c++)                                                    \
           xs[c] = (const XBLOCK *) ((const char *) xq + (c0 + c) * xq_row_bytes);       \
         int64_t r = r0;                                                                 \
         while (r < r1)                                                                  \
           {                                                                             \
             const int n = r1 - r >= nr ? nr : 1;                                        \
-            const WBLOCK *ws[MAXT];                                                     \
+            const WBLOCK *ws[MAXT] = { NULL };                                          \
             for (int i = 0; i < n; i++)                                                 \
               ws[i] = (const WBLOCK *) ((const char *) w + (r + i) * w_row_bytes);      \
             switch (n * 8 + nc)                                                         \
               {                                                                         \
-              case 4 * 8 + 1: tile_##NAME (ws, 4, xs, 1, nb, out); break;               \
-              case 2 * 8 + 2: tile_##NAME (ws, 2, xs, 2, nb, out); break;               \
-              case 1 * 8 + 4: tile_##NAME (ws, 1, xs, 4, nb, out); break;               \
-              case 1 * 8 + 3: tile_##NAME (ws, 1, xs, 3, nb, out); break;               \
-              case 1 * 8 + 2: tile_##NAME (ws, 1, xs, 2, nb, out); break;               \
+                TILE_CASE (NAME, DEC_R, 1)                                              \
+                TILE_CASE (NAME, PRE_R, PRE_C)                                          \
+                TILE_CASE (NAME, 1, 2)                                                  \
+                TILE_CASE (NAME, 1, 3)                                                  \
               default: tile_##NAME (ws, 1, xs, 1, nb, out); break;                      \
               }                                                                         \
             for (int i = 0; i < n; i++)                                                 \
-              for (int c = 0; c < nc; c++)                                              \
+              UNROLL for (int c = 0; c < nc; c++)                                              \
                 y[(c0 + c) * y_stride + r + i] = out[i][c];                             \
             r += n;                                                                     \
           }                                                                             \
+        c0 += nc;                                                                       \
       }                                                                                 \
   }
 
-QUANT_KERNELS (q4_0, gk_block_q4_0, gk_block_q8_0, GK_QK32)
-QUANT_KERNELS (q4_1, gk_block_q4_1, gk_block_q8_1, GK_QK32)
-QUANT_KERNELS (q5_0, gk_block_q5_0, gk_block_q8_0, GK_QK32)
-QUANT_KERNELS (q5_1, gk_block_q5_1, gk_block_q8_1, GK_QK32)
-QUANT_KERNELS (q8_0, gk_block_q8_0, gk_block_q8_0, GK_QK32)
-QUANT_KERNELS (q4_K, gk_block_q4_K, gk_block_q8_K, GK_QK_K)
-QUANT_KERNELS (q5_K, gk_block_q5_K, gk_block_q8_K, GK_QK_K)
-QUANT_KERNELS (q6_K, gk_block_q6_K, gk_block_q8_K, GK_QK_K)
+/* one more expansion step so a SHAPE macro supplies three arguments */
+#define QUANT_KERNELS(...) QUANT_KERNELS_IMPL (__VA_ARGS__)
+
+#ifndef SHAPE_Q32
+#define SHAPE_Q32 4, 2, 2
+#endif
+#ifndef SHAPE_QK
+#define SHAPE_QK 2, 1, 4
+#endif
+QUANT_KERNELS (q4_0, gk_block_q4_0, gk_block_q8_0, GK_QK32, SHAPE_Q32)
+QUANT_KERNELS (q4_1, gk_block_q4_1, gk_block_q8_1, GK_QK32, SHAPE_Q32)
+QUANT_KERNELS (q5_0, gk_block_q5_0, gk_block_q8_0, GK_QK32, SHAPE_Q32)
+QUANT_KERNELS (q5_1, gk_block_q5_1, gk_block_q8_1, GK_QK32, SHAPE_Q32)
+QUANT_KERNELS (q8_0, gk_block_q8_0, gk_block_q8_0, GK_QK32, SHAPE_Q32)
+QUANT_KERNELS (q4_K, gk_block_q4_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
+QUANT_KERNELS (q5_K, gk_block_q5_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
+QUANT_KERNELS (q6_K, gk_block_q6_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 
 #ifdef GK_AVX512_BUILD
 #define FILL_FN gk_kernels_fill_avx512

@@ -21,6 +21,8 @@ typedef struct
 {
   char *buf;
   size_t len, cap;
+  int32_t *ids;   /* generated token ids */
+  size_t n_ids, cap_ids;
   bool oom;
 } reply_buf;
 
@@ -29,9 +31,21 @@ on_token (int32_t token, const char *text, size_t len, void *user)
 {
   reply_buf *r = user;
 
-  (void) token;
   fwrite (text, 1, len, stdout);
   fflush (stdout);
+  if (r->n_ids == r->cap_ids)
+    {
+      size_t cap = r->cap_ids ? 2 * r->cap_ids : 64;
+      int32_t *ni = realloc (r->ids, cap * sizeof *ni);
+      if (ni == NULL)
+        {
+          r->oom = true;
+          return false;
+        }
+      r->ids = ni;
+      r->cap_ids = cap;
+    }
+  r->ids[r->n_ids++] = token;
   if (r->len + len + 1 > r->cap)
     {
       size_t cap = (r->len + len + 1) * 2;
@@ -88,11 +102,73 @@ msg_clear (msg_list *l, size_t keep)
     free ((char *) l->items[--l->n].content);
 }
 
+/* Tokenizes text into a malloc'd array (*n ids); false on failure. */
+static bool
+tokenize_all (gm_model *model, const char *text, int32_t **ids, size_t *n, gm_error *err)
+{
+  size_t len = strlen (text);
+  int64_t need = gm_tokenize (model, text, len, false, true, NULL, 0, err);
+
+  *ids = NULL;
+  if (need < 0)
+    return false;
+  *ids = malloc ((size_t) (need > 0 ? need : 1) * sizeof **ids);
+  if (*ids == NULL || gm_tokenize (model, text, len, false, true, *ids, (size_t) need, err) != need)
+    {
+      free (*ids);
+      *ids = NULL;
+      return false;
+    }
+  *n = (size_t) need;
+  return true;
+}
+
+/* The prompt for a new turn. The re-rendered conversation holds the last
+ * reply as text, which need not tokenize back to the ids the model
+ * generated; so when the previous prompt's text is a prefix of the new one,
+ * the new prompt is the previous prompt's ids + the generated ids + the
+ * tokens from the end-of-turn marker on. The prompt then matches the cache
+ * and only the new turn is evaluated. Otherwise: plain tokenization. */
+static bool
+next_prompt (gm_model *model, const char *text, const char *prev_text, const int32_t *prev,
+             size_t n_prev, const int32_t *gen, size_t n_gen, int32_t turn_end, int32_t **ids,
+             size_t *n_ids, gm_error *err)
+{
+  size_t plen = prev_text != NULL ? strlen (prev_text) : 0;
+  int32_t *rest = NULL;
+  size_t n_rest = 0, e = 0;
+
+  if (prev_text == NULL || turn_end < 0 || strncmp (text, prev_text, plen) != 0)
+    return tokenize_all (model, text, ids, n_ids, err);
+  if (!tokenize_all (model, text + plen, &rest, &n_rest, err))
+    return false;
+  while (e < n_rest && rest[e] != turn_end)
+    e++;
+  if (e == n_rest)
+    {
+      free (rest);
+      return tokenize_all (model, text, ids, n_ids, err);
+    }
+  *n_ids = n_prev + n_gen + (n_rest - e);
+  *ids = malloc (*n_ids * sizeof **ids);
+  if (*ids == NULL)
+    {
+      free (rest);
+      return false;
+    }
+  memcpy (*ids, prev, n_prev * sizeof **ids);
+  memcpy (*ids + n_prev, gen, n_gen * sizeof **ids);
+  memcpy (*ids + n_prev + n_gen, rest + e, (n_rest - e) * sizeof **ids);
+  free (rest);
+  return true;
+}
+
 int
 cli_chat (int argc, char **argv)
 {
   const char *model_path = NULL, *system = NULL;
   long long n_threads = 0, n_ctx = 0, n_predict = 1024, v;
+  bool verbose = false;
   gm_sampling sampling;
   gm_load_opts lo;
   gm_session_opts so;
@@ -103,6 +179,9 @@ cli_chat (int argc, char **argv)
   size_t n_fixed = 0;
   char *line = NULL;
   size_t line_cap = 0;
+  int32_t *prev = NULL, *gen = NULL, turn_end = -1;
+  char *prev_text = NULL;
+  size_t n_prev = 0, n_gen = 0;
   int status = 1;
 
   gm_sampling_init (&sampling);
@@ -136,6 +215,8 @@ cli_chat (int argc, char **argv)
             return cli_fail ("bad --seed value '%s'", argv[i]);
           sampling.seed = (uint64_t) v;
         }
+      else if (strcmp (a, "--verbose") == 0 || strcmp (a, "-v") == 0)
+        verbose = true;
       else if (a[0] == '-' && a[1] != '\0')
         return cli_fail ("chat: unknown or incomplete option '%s'", a);
       else if (model_path == NULL)
@@ -163,6 +244,11 @@ cli_chat (int argc, char **argv)
       cli_fail ("%s", err.message);
       goto out;
     }
+  {
+    int32_t t[2];
+    if (gm_tokenize (model, "<turn|>", 7, false, true, t, 2, &err) == 1)
+      turn_end = t[0];
+  }
   if (system != NULL)
     {
       if (!msg_push (&msgs, GM_ROLE_SYSTEM, system))
@@ -178,7 +264,7 @@ cli_chat (int argc, char **argv)
       ssize_t got;
       char *text;
       int32_t *ids = NULL;
-      int64_t n_ids;
+      size_t n_ids = 0;
       reply_buf reply = { 0 };
       gm_generate_stats stats;
       gm_status st;
@@ -209,20 +295,32 @@ cli_chat (int argc, char **argv)
           cli_fail ("%s", err.message);
           goto out;
         }
-      n_ids = gm_tokenize (model, text, strlen (text), false, true, NULL, 0, &err);
-      if (n_ids > 0 && (ids = malloc ((size_t) n_ids * sizeof *ids)) != NULL)
-        n_ids = gm_tokenize (model, text, strlen (text), false, true, ids, (size_t) n_ids, &err);
-      free (text);
-      if (n_ids <= 0 || ids == NULL)
+      if (!next_prompt (model, text, prev_text, prev, n_prev, gen, n_gen, turn_end, &ids, &n_ids,
+                        &err))
         {
-          free (ids);
+          free (text);
           cli_fail ("cannot tokenize the conversation: %s", err.message);
           goto out;
         }
+      free (prev_text);
+      prev_text = text;
 
-      st = gm_session_generate (session, ids, (size_t) n_ids, &sampling, (int32_t) n_predict,
+      if (verbose)
+        {
+          fputs ("[prompt ids:", stderr);
+          for (size_t i = 0; i < n_ids; i++)
+            fprintf (stderr, " %d", ids[i]);
+          fputs ("]\n", stderr);
+        }
+      st = gm_session_generate (session, ids, n_ids, &sampling, (int32_t) n_predict,
                                 on_token, &reply, &stats, &err);
-      free (ids);
+      free (prev);
+      free (gen);
+      prev = ids;
+      n_prev = n_ids;
+      gen = reply.ids;
+      n_gen = reply.n_ids;
+      reply.ids = NULL;
       fputc ('\n', stdout);
       fflush (stdout);
       if (st == GM_ERR_CONTEXT_FULL)
@@ -231,6 +329,9 @@ cli_chat (int argc, char **argv)
           fprintf (stderr, "gemlet-cli: %s; the conversation was reset\n", err.message);
           msg_clear (&msgs, n_fixed);
           gm_session_truncate (session, 0);
+          n_prev = n_gen = 0;
+          free (prev_text);
+          prev_text = NULL;
           free (reply.buf);
           continue;
         }
@@ -242,7 +343,7 @@ cli_chat (int argc, char **argv)
         }
       fprintf (stderr, "[turn %d: evaluated %llu prompt tokens, reused %zu cached, generated %llu]\n",
                turn, (unsigned long long) stats.n_prompt_tokens,
-               (size_t) n_ids - (size_t) stats.n_prompt_tokens,
+               n_ids - (size_t) stats.n_prompt_tokens,
                (unsigned long long) stats.n_generated);
       if (!msg_push (&msgs, GM_ROLE_MODEL, reply.buf != NULL ? reply.buf : ""))
         {
@@ -255,6 +356,9 @@ cli_chat (int argc, char **argv)
   status = 0;
 
 out:
+  free (prev_text);
+  free (prev);
+  free (gen);
   free (line);
   msg_clear (&msgs, 0);
   free (msgs.items);

@@ -96,8 +96,9 @@ print_human (const char *path, const gm_checkpoint_info *in)
           in->has_chat_template ? "present" : "absent");
   printf ("Tensors:         %llu\n", (unsigned long long) in->n_tensors);
   for (uint32_t i = 0; i < in->n_type_stats; i++)
-    printf ("  %-8s %6llu tensors  %s\n", in->type_stats[i].name,
+    printf ("  %-8s %6llu tensor%s  %s\n", in->type_stats[i].name,
             (unsigned long long) in->type_stats[i].n_tensors,
+            in->type_stats[i].n_tensors == 1 ? " " : "s",
             human_size (in->type_stats[i].n_bytes, a, sizeof a));
   if (g4)
     {

@@ -6,6 +6,7 @@
  *   llama-ref tokenize MODEL (--text T | --file F) [--no-bos] [--no-special]
  *   llama-ref logits   MODEL --tokens "IDS" --out PATH [--all]
  *   llama-ref generate MODEL --tokens "IDS" -n N [--margins PATH]
+ *                      (margins: "step id top2-margin logits-RMS" per line)
  *   llama-ref bench    MODEL [-p 512] [-n 128] [--json] [--ref-settings]
  *   llama-ref stats    MODEL --tokens "IDS"      (activation statistics)
  *   common: -t N (threads, default 2), --cpu-variant NAME, -v
@@ -381,10 +382,16 @@ cmd_generate (const options *o)
     {
       int32_t tok;
       float margin;
-      top2 (llama_get_logits_ith (c, -1), n_vocab, &tok, &margin);
+      const float *l = llama_get_logits_ith (c, -1);
+      top2 (l, n_vocab, &tok, &margin);
       printf (step ? " %d" : "%d", tok);
       if (mf)
-        fprintf (mf, "%d %d %.9g\n", step, tok, margin);
+        {
+          double s2 = 0;
+          for (int32_t i = 0; i < n_vocab; i++)
+            s2 += (double) l[i] * l[i];
+          fprintf (mf, "%d %d %.9g %.9g\n", step, tok, margin, sqrt (s2 / n_vocab));
+        }
       if (llama_vocab_is_eog (v, tok) || step + 1 == o->n_predict)
         break;
       if (!decode (c, &tok, 1, n + step, false))

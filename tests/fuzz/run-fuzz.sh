@@ -13,5 +13,5 @@ trap 'rm -rf "$work"' EXIT INT TERM
 "$seedgen" "$work/seeds"
 mkdir "$work/corpus"
 cd "$work"
-exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=512 \
-  -timeout=10 -max_len=16384 -print_final_stats=1 "$work/corpus" "$work/seeds"
+"$fuzzer" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=512 \
+  -timeout=10 -max_len=65536 -print_final_stats=1 "$work/corpus" "$work/seeds"

@@ -73,6 +73,8 @@ expect_reject_buf (const char *label, const uint8_t *buf, size_t size, const cha
       gguf_close (f);
       return;
     }
+  if (getenv ("GEMLET_TEST_VERBOSE") != NULL && needle != NULL)
+    printf ("%-34s %s\n", label, err);
   if (err[0] == '\0' || (needle != NULL && strstr (err, needle) == NULL))
     {
       fprintf (stderr, "%s: message \"%s\" lacks \"%s\"\n", label, err, needle ? needle : "");
@@ -97,8 +99,8 @@ static void
 header_cases (void)
 {
   size_t size;
-  uint8_t *buf = finish (base (), &size), *copy = malloc (size);
-  gw_writer *w;
+  gw_writer *w = base ();
+  uint8_t *buf = finish (w, &size), *copy = malloc (size);
   char err[256];
   gguf_file *f;
 
@@ -138,8 +140,6 @@ header_cases (void)
 
   /* every truncation before the end of the last tensor's data fails,
    * and at each section boundary with a message saying where */
-  w = base ();
-  free (finish (w, &size));
   {
     uint64_t kv = gw_section_offset (w, GW_SECTION_KV);
     uint64_t ti = gw_section_offset (w, GW_SECTION_TENSOR_INFO);

@@ -157,16 +157,75 @@ kv_head (gw_writer *w, const char *key, uint32_t type)
   w->n_kv++;
 }
 
-void gw_kv_u8 (gw_writer *w, const char *key, uint8_t v) { kv_head (w, key, VT_U8); kv_le (w, v, 1); }
-void gw_kv_i8 (gw_writer *w, const char *key, int8_t v) { kv_head (w, key, VT_I8); kv_le (w, (uint8_t) v, 1); }
-void gw_kv_u16 (gw_writer *w, const char *key, uint16_t v) { kv_head (w, key, VT_U16); kv_le (w, v, 2); }
-void gw_kv_i16 (gw_writer *w, const char *key, int16_t v) { kv_head (w, key, VT_I16); kv_le (w, (uint16_t) v, 2); }
-void gw_kv_u32 (gw_writer *w, const char *key, uint32_t v) { kv_head (w, key, VT_U32); kv_le (w, v, 4); }
-void gw_kv_i32 (gw_writer *w, const char *key, int32_t v) { kv_head (w, key, VT_I32); kv_le (w, (uint32_t) v, 4); }
-void gw_kv_u64 (gw_writer *w, const char *key, uint64_t v) { kv_head (w, key, VT_U64); kv_le (w, v, 8); }
-void gw_kv_i64 (gw_writer *w, const char *key, int64_t v) { kv_head (w, key, VT_I64); kv_le (w, (uint64_t) v, 8); }
-void gw_kv_bool (gw_writer *w, const char *key, bool v) { kv_head (w, key, VT_BOOL); kv_le (w, v ? 1 : 0, 1); }
-void gw_kv_str (gw_writer *w, const char *key, const char *v) { kv_head (w, key, VT_STRING); kv_str (w, v); }
+void
+gw_kv_u8 (gw_writer *w, const char *key, uint8_t v)
+{
+  kv_head (w, key, VT_U8);
+  kv_le (w, v, 1);
+}
+
+void
+gw_kv_i8 (gw_writer *w, const char *key, int8_t v)
+{
+  kv_head (w, key, VT_I8);
+  kv_le (w, (uint8_t) v, 1);
+}
+
+void
+gw_kv_u16 (gw_writer *w, const char *key, uint16_t v)
+{
+  kv_head (w, key, VT_U16);
+  kv_le (w, v, 2);
+}
+
+void
+gw_kv_i16 (gw_writer *w, const char *key, int16_t v)
+{
+  kv_head (w, key, VT_I16);
+  kv_le (w, (uint16_t) v, 2);
+}
+
+void
+gw_kv_u32 (gw_writer *w, const char *key, uint32_t v)
+{
+  kv_head (w, key, VT_U32);
+  kv_le (w, v, 4);
+}
+
+void
+gw_kv_i32 (gw_writer *w, const char *key, int32_t v)
+{
+  kv_head (w, key, VT_I32);
+  kv_le (w, (uint32_t) v, 4);
+}
+
+void
+gw_kv_u64 (gw_writer *w, const char *key, uint64_t v)
+{
+  kv_head (w, key, VT_U64);
+  kv_le (w, v, 8);
+}
+
+void
+gw_kv_i64 (gw_writer *w, const char *key, int64_t v)
+{
+  kv_head (w, key, VT_I64);
+  kv_le (w, (uint64_t) v, 8);
+}
+
+void
+gw_kv_bool (gw_writer *w, const char *key, bool v)
+{
+  kv_head (w, key, VT_BOOL);
+  kv_le (w, v ? 1 : 0, 1);
+}
+
+void
+gw_kv_str (gw_writer *w, const char *key, const char *v)
+{
+  kv_head (w, key, VT_STRING);
+  kv_str (w, v);
+}
 
 void
 gw_kv_f32 (gw_writer *w, const char *key, float v)

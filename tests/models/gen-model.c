@@ -9,7 +9,10 @@
  *
  * Weight scales are chosen so activations look like a trained model's:
  * logits RMS about 2 before the soft-cap, attention scores with a standard
- * deviation about 2 (neither flat nor one-hot), unit-RMS matmul outputs.
+ * deviation about 2 (neither flat nor one-hot), unit-RMS matmul outputs,
+ * rounding noise amplified only a few times through the layers, and greedy
+ * continuations that do not collapse into repeating one token (see the
+ * comments at the scales below).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -359,10 +362,11 @@ main (int argc, char **argv)
    * of RMS ~2: with unit post-norms a random network amplifies rounding
    * noise ~10x (a Q8_0 activation rounding moved logits by 8% RMS), far
    * more than trained models do; with these it is ~3x. */
-  const float score_std = 2.0f, post_w = getenv ("GEN_POST") ? (float) atof (getenv ("GEN_POST")) : 0.35f, out_scale = getenv ("GEN_OUT_SCALE") ? (float) atof (getenv ("GEN_OUT_SCALE")) : 0.95f;
+  const float score_std = 2.0f, post_w = 0.35f, out_scale = 0.95f;
 
   /* logits RMS = sigma_e * sqrt(H) * RMS(final normed state) ~ 2 */
-  add_tensor (&tl, tc->embed, H, V, GEN_DIST_GAUSS, 0.0f, 2.0f * s_h, "token_embd.weight");
+  gen_tensor *te = add_tensor (&tl, tc->embed, H, V, GEN_DIST_GAUSS, 0.0f, 2.0f * s_h, "token_embd.weight");
+  te->row_log_sigma = getenv ("GEN_ROWSIG") ? (float) atof (getenv ("GEN_ROWSIG")) : 0.0f;
   /* tok part of the PLE is scaled by sqrt(P): unit RMS after scaling */
   add_tensor (&tl, tc->embed, (int64_t) L * P, V, GEN_DIST_GAUSS, 0.0f, 1.0f / sqrtf ((float) P),
               "per_layer_token_embd.weight");
@@ -403,7 +407,12 @@ main (int argc, char **argv)
       add_tensor (&tl, GK_TYPE_F32, H, 1, GEN_DIST_GAUSS, post_w, 0.1f * post_w, "blk.%u.post_norm.weight", il);
       add_tensor (&tl, GK_TYPE_F32, 1, 1, GEN_DIST_UNIFORM, out_scale, 0.04f, "blk.%u.layer_output_scale.weight", il);
     }
-  add_tensor (&tl, GK_TYPE_F32, H, 1, GEN_DIST_GAUSS, 1.0f, 0.1f, "output_norm.weight");
+  /* Random signs on the final norm: with tied embeddings the residual
+   * stream still holds the input token's own embedding, and its self-dot
+   * product would make "repeat the last token" win every greedy step.
+   * Trained models learn to cancel that; random signs cancel it here (the
+   * self term shrinks by ~sqrt(H)) while the logits keep RMS ~2. */
+  add_tensor (&tl, GK_TYPE_F32, H, 1, GEN_DIST_SIGNED, 1.0f, 0.1f, "output_norm.weight");
 
   uint64_t total = 0;
   for (size_t i = 0; i < tl.n; i++)

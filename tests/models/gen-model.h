@@ -70,6 +70,7 @@ extern const char gen_chat_template[];
 typedef enum {
   GEN_DIST_GAUSS,    /* mean + sigma * N(0,1) */
   GEN_DIST_UNIFORM,  /* uniform in [mean - sigma, mean + sigma] */
+  GEN_DIST_SIGNED,   /* random sign * (mean + sigma * N(0,1)) */
   GEN_DIST_FIXED,    /* values[] (1-D only) */
 } gen_dist;
 
@@ -82,6 +83,10 @@ typedef struct {
   float mean;
   float sigma;
   const float *values;
+  /* > 0: every row's sigma is multiplied by a log-normal factor with this
+   * log-sigma (mean square 1), like the uneven row norms of trained
+   * embedding tables */
+  float row_log_sigma;
   /* Quantized types only: draw block codes and scales directly instead of
    * quantizing random floats (orders of magnitude faster for the multi-GB
    * tables; still a valid file with realistic magnitudes). */

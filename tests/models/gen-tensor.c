@@ -103,7 +103,7 @@ put_half (uint8_t *p, float f)
 }
 
 static void
-direct_row (const gen_tensor *t, gen_rng *r, uint8_t *dst)
+direct_row (const gen_tensor *t, float sigma, gen_rng *r, uint8_t *dst)
 {
   const int64_t n = t->ne[0];
   int8_t c[256];
@@ -114,7 +114,7 @@ direct_row (const gen_tensor *t, gen_rng *r, uint8_t *dst)
       for (int64_t b = 0; b < n / 32; b++, dst += 18)
         {
           float jitter = 0.85f + 0.3f * gen_rng_uniform (r);
-          put_half (dst, t->sigma / table_q4.rms * jitter);
+          put_half (dst, sigma / table_q4.rms * jitter);
           codes (r, &table_q4, c, 32);
           for (int j = 0; j < 16; j++)
             dst[2 + j] = (uint8_t) ((c[j] + 8) | ((c[j + 16] + 8) << 4));
@@ -125,7 +125,7 @@ direct_row (const gen_tensor *t, gen_rng *r, uint8_t *dst)
       for (int64_t b = 0; b < n / 32; b++, dst += 34)
         {
           float jitter = 0.85f + 0.3f * gen_rng_uniform (r);
-          put_half (dst, t->sigma / table_q8.rms * jitter);
+          put_half (dst, sigma / table_q8.rms * jitter);
           codes (r, &table_q8, (int8_t *) (dst + 2), 32);
         }
       break;
@@ -142,7 +142,7 @@ direct_row (const gen_tensor *t, gen_rng *r, uint8_t *dst)
               sc[i] = (int8_t) (90 + (int) (gen_rng_next (r) % 38)); /* 90..127 */
               sc_sum += sc[i];
             }
-          put_half (dst + 208, t->sigma / (table_q6.rms * sc_sum / 16.0f));
+          put_half (dst + 208, sigma / (table_q6.rms * sc_sum / 16.0f));
           /* packing per the Q6_K layout: 4 values of each 128-half share
            * one ql/qh position */
           for (int h = 0; h < 2; h++)
@@ -173,12 +173,19 @@ gen_tensor_row (const gen_tensor *t, int64_t row, void *dst, float *scratch)
   const int64_t n = t->ne[0];
   gen_rng r;
 
+  float sigma = t->sigma;
+
   pthread_once (&tables_once, build_tables);
+  if (t->row_log_sigma > 0)
+    {
+      gen_rng_init (&r, ~t->seed, (uint64_t) row);
+      sigma *= expf (t->row_log_sigma * gen_rng_gauss (&r) - t->row_log_sigma * t->row_log_sigma);
+    }
   gen_rng_init (&r, t->seed, (uint64_t) row);
 
   if (t->direct && (t->type == GK_TYPE_Q4_0 || t->type == GK_TYPE_Q8_0 || t->type == GK_TYPE_Q6_K))
     {
-      direct_row (t, &r, dst);
+      direct_row (t, sigma, &r, dst);
       return;
     }
 
@@ -187,10 +194,13 @@ gen_tensor_row (const gen_tensor *t, int64_t row, void *dst, float *scratch)
       switch (t->dist)
         {
         case GEN_DIST_GAUSS:
-          scratch[i] = t->mean + t->sigma * gen_rng_gauss (&r);
+          scratch[i] = t->mean + sigma * gen_rng_gauss (&r);
           break;
         case GEN_DIST_UNIFORM:
           scratch[i] = t->mean + t->sigma * (2.0f * gen_rng_uniform (&r) - 1.0f);
+          break;
+        case GEN_DIST_SIGNED:
+          scratch[i] = (t->mean + t->sigma * gen_rng_gauss (&r)) * ((gen_rng_next (&r) & 1) ? 1.0f : -1.0f);
           break;
         case GEN_DIST_FIXED:
           scratch[i] = t->values[i];

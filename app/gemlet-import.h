@@ -1,0 +1,53 @@
+/* gemlet-import.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gemlet.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GFile              *file;
+  char               *display_name;
+  guint64             size;
+  gboolean            readable;     /* gm_inspect succeeded */
+  gm_checkpoint_info  info;
+  gboolean            usable;       /* Gemlet can run it */
+  char               *reason;       /* why not, or a short description */
+  guint64             expected_memory;
+  gboolean            already_installed;
+} GemletImportInfo;
+
+void              gemlet_import_info_free     (GemletImportInfo        *info);
+gboolean          gemlet_import_judge         (const gm_checkpoint_info *info,
+                                               char                   **reason);
+guint64           gemlet_import_expected_memory (const gm_checkpoint_info *info);
+char             *gemlet_import_describe      (const gm_checkpoint_info *info);
+gboolean          gemlet_import_check_space   (guint64                  needed,
+                                               guint64                  available,
+                                               GError                 **error);
+GemletImportInfo *gemlet_import_inspect_path  (const char              *path,
+                                               GError                 **error);
+void              gemlet_import_inspect_async (GFile                   *file,
+                                               GCancellable            *cancellable,
+                                               GAsyncReadyCallback      callback,
+                                               gpointer                 user_data);
+GemletImportInfo *gemlet_import_inspect_finish (GAsyncResult           *result,
+                                               GError                 **error);
+void              gemlet_import_copy_async    (GFile                   *file,
+                                               GFileProgressCallback    progress,
+                                               gpointer                 progress_data,
+                                               GCancellable            *cancellable,
+                                               GAsyncReadyCallback      callback,
+                                               gpointer                 user_data);
+char             *gemlet_import_copy_finish   (GAsyncResult            *result,
+                                               GError                 **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GemletImportInfo, gemlet_import_info_free)
+
+G_END_DECLS

@@ -1,0 +1,407 @@
+/* gemlet-fake-engine.c — a stand-in for the engine behind gemlet.h, for the
+ * app tests: no weights, deterministic, fast. A "model" is a text file whose
+ * first line names it ("FAKE-GEMMA4 E2B Q4_0"); generation streams a canned
+ * Markdown reply a few characters at a time.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemlet.h"
+
+struct gm_model
+{
+  gm_checkpoint_info info;
+};
+
+struct gm_session
+{
+  gm_model   *model;
+  uint32_t    n_ctx;
+  size_t      n_tokens;
+  gm_abort_fn abort_fn;
+  void       *abort_user;
+};
+
+static const char fake_reply[] =
+  "Here is a short overview of **Gemma 4 E2B** running *locally*:\n"
+  "\n"
+  "## What you get\n"
+  "\n"
+  "1. Private answers — nothing leaves your computer\n"
+  "2. Works offline once the model is installed\n"
+  "3. Replies formatted with `Markdown`\n"
+  "\n"
+  "| Model | Download | Memory |\n"
+  "|:------|---------:|-------:|\n"
+  "| E2B Q4_0 | 3.3 GB | 2.9 GB |\n"
+  "| E4B Q4_0 | 5.2 GB | 4.5 GB |\n"
+  "\n"
+  "> Tip: the mobile format needs the least memory.\n"
+  "\n"
+  "```python\n"
+  "def greet(name):\n"
+  "    return f\"Hello, {name}!\"\n"
+  "```\n"
+  "\n"
+  "See [the Gemma docs](https://ai.google.dev/gemma) for more.";
+
+static void
+sleep_ms (long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+  nanosleep (&ts, NULL);
+}
+
+static long
+delay_ms (void)
+{
+  const char *env = getenv ("GEMLET_FAKE_DELAY_MS");
+
+  return env ? atol (env) : 4;
+}
+
+static void
+set_error (gm_error  *err,
+           gm_status  code,
+           const char *message)
+{
+  if (err == NULL)
+    return;
+  err->code = code;
+  snprintf (err->message, sizeof err->message, "%s", message);
+}
+
+const char *
+gm_version (void)
+{
+  return "0.0-fake";
+}
+
+const char *
+gm_kernel_variant (void)
+{
+  return "fake";
+}
+
+const char *
+gm_cpu_features (void)
+{
+  return "none (fake engine)";
+}
+
+static void
+add_type (gm_checkpoint_info *info,
+          const char         *name,
+          uint64_t            n_tensors,
+          uint64_t            n_bytes)
+{
+  gm_type_stat *stat = &info->type_stats[info->n_type_stats++];
+
+  snprintf (stat->name, sizeof stat->name, "%s", name);
+  stat->n_tensors = n_tensors;
+  stat->n_bytes = n_bytes;
+}
+
+gm_status
+gm_inspect (const char         *path,
+            gm_checkpoint_info *info,
+            gm_error           *err)
+{
+  char line[256] = "";
+  char variant[32] = "", type[32] = "";
+  FILE *fp;
+
+  memset (info, 0, sizeof *info);
+
+  fp = fopen (path, "rb");
+  if (fp == NULL)
+    {
+      set_error (err, GM_ERR_IO, "cannot open file");
+      return GM_ERR_IO;
+    }
+  if (fgets (line, sizeof line, fp) == NULL)
+    line[0] = '\0';
+  fclose (fp);
+
+  if (strncmp (line, "FAKE-", 5) != 0)
+    {
+      set_error (err, GM_ERR_FORMAT, "bad magic: not a GGUF file");
+      return GM_ERR_FORMAT;
+    }
+
+  snprintf (info->format, sizeof info->format, "GGUF v3");
+  info->file_bytes = 3349516256ULL;
+  info->has_chat_template = true;
+  info->default_n_ctx = 4096;
+  snprintf (info->tokenizer_model, sizeof info->tokenizer_model, "gemma4");
+
+  if (sscanf (line, "FAKE-GEMMA4 %31s %31s", variant, type) == 2)
+    {
+      snprintf (info->architecture, sizeof info->architecture, "gemma4");
+      snprintf (info->name, sizeof info->name, "Gemma 4 %s", variant);
+      if (strcmp (variant, "E2B") == 0)
+        info->variant = GM_VARIANT_E2B;
+      else if (strcmp (variant, "E4B") == 0)
+        info->variant = GM_VARIANT_E4B;
+      else
+        {
+          info->variant = GM_VARIANT_GEMMA4_OTHER;
+          snprintf (info->variant_reason, sizeof info->variant_reason, "%s layers", variant);
+        }
+      info->n_layer = 35;
+      info->n_embd = 1536;
+      add_type (info, "F32", 283, 2000000);
+      add_type (info, type, 245, 1050000000);
+      add_type (info, "Q6_K", 2, 2257000000);
+      info->weights_resident_bytes = 1400000000ULL;
+      info->weights_on_demand_bytes = 1927000000ULL;
+      info->kv_cache_bytes = 60000000ULL;
+    }
+  else
+    {
+      snprintf (info->architecture, sizeof info->architecture, "llama");
+      snprintf (info->variant_reason, sizeof info->variant_reason, "architecture is llama");
+      info->variant = GM_VARIANT_NOT_GEMMA4;
+    }
+
+  return GM_OK;
+}
+
+void
+gm_load_opts_init (gm_load_opts *opts)
+{
+  memset (opts, 0, sizeof *opts);
+}
+
+gm_model *
+gm_model_load (const char         *path,
+               const gm_load_opts *opts,
+               gm_progress_fn      progress,
+               void               *user,
+               gm_error           *err)
+{
+  gm_model *model;
+
+  model = calloc (1, sizeof *model);
+  if (gm_inspect (path, &model->info, err) != GM_OK)
+    {
+      free (model);
+      return NULL;
+    }
+
+  for (int i = 0; i <= 20; i++)
+    {
+      if (progress != NULL && !progress (i / 20.f, user))
+        {
+          free (model);
+          set_error (err, GM_ERR_CANCELLED, "cancelled");
+          return NULL;
+        }
+      sleep_ms (delay_ms () * 2);
+    }
+
+  return model;
+}
+
+void
+gm_model_free (gm_model *model)
+{
+  free (model);
+}
+
+const gm_checkpoint_info *
+gm_model_info (const gm_model *model)
+{
+  return &model->info;
+}
+
+int64_t
+gm_tokenize (const gm_model *model,
+             const char     *text,
+             size_t          len,
+             bool            add_bos,
+             bool            parse_special,
+             int32_t        *out,
+             size_t          cap,
+             gm_error       *err)
+{
+  size_t n = len / 4 + 1;
+
+  for (size_t i = 0; i < n && i < cap; i++)
+    out[i] = (int32_t)i;
+
+  return (int64_t)n;
+}
+
+char *
+gm_chat_render (const gm_model        *model,
+                const gm_chat_message *msgs,
+                size_t                 n_msgs,
+                bool                   add_generation_prompt,
+                bool                   enable_thinking,
+                gm_error              *err)
+{
+  size_t len = 16;
+  char *out;
+
+  for (size_t i = 0; i < n_msgs; i++)
+    len += strlen (msgs[i].content) + 32;
+
+  out = malloc (len);
+  strcpy (out, "<bos>");
+  for (size_t i = 0; i < n_msgs; i++)
+    {
+      strcat (out, msgs[i].role == GM_ROLE_USER ? "<|turn>user\n" : "<|turn>model\n");
+      strcat (out, msgs[i].content);
+      strcat (out, "<turn|>\n");
+    }
+
+  return out;
+}
+
+void
+gm_sampling_init (gm_sampling *s)
+{
+  memset (s, 0, sizeof *s);
+  s->temperature = 1.0f;
+  s->top_k = 64;
+  s->top_p = 0.95f;
+  s->repeat_penalty = 1.0f;
+  s->penalty_last_n = 64;
+}
+
+void
+gm_session_opts_init (gm_session_opts *opts)
+{
+  memset (opts, 0, sizeof *opts);
+}
+
+gm_session *
+gm_session_new (gm_model              *model,
+                const gm_session_opts *opts,
+                gm_error              *err)
+{
+  gm_session *s = calloc (1, sizeof *s);
+
+  s->model = model;
+  s->n_ctx = opts->n_ctx ? opts->n_ctx : 4096;
+
+  return s;
+}
+
+void
+gm_session_free (gm_session *s)
+{
+  free (s);
+}
+
+uint32_t
+gm_session_n_ctx (const gm_session *s)
+{
+  return s->n_ctx;
+}
+
+void
+gm_session_set_abort (gm_session  *s,
+                      gm_abort_fn  fn,
+                      void        *user)
+{
+  s->abort_fn = fn;
+  s->abort_user = user;
+}
+
+gm_status
+gm_session_generate (gm_session          *s,
+                     const int32_t       *prompt,
+                     size_t               n_prompt,
+                     const gm_sampling   *sampling,
+                     int32_t              max_tokens,
+                     gm_token_fn          cb,
+                     void                *user,
+                     gm_generate_stats   *stats,
+                     gm_error            *err)
+{
+  const char *reply = getenv ("GEMLET_FAKE_REPLY") ? getenv ("GEMLET_FAKE_REPLY") : fake_reply;
+  size_t len = strlen (reply);
+  int32_t n = 0;
+
+  memset (stats, 0, sizeof *stats);
+  stats->n_prompt_tokens = n_prompt;
+
+  sleep_ms (delay_ms () * 10);  /* "prefill" */
+
+  for (size_t i = 0; i < len && n < max_tokens; n++)
+    {
+      size_t step = 3;
+
+      if (s->abort_fn && s->abort_fn (s->abort_user))
+        {
+          set_error (err, GM_ERR_CANCELLED, "aborted");
+          return GM_ERR_CANCELLED;
+        }
+
+      /* never split a UTF-8 character */
+      while (i + step < len && ((unsigned char)reply[i + step] & 0xC0) == 0x80)
+        step++;
+      if (i + step > len)
+        step = len - i;
+
+      sleep_ms (delay_ms ());
+      stats->n_generated++;
+      if (!cb (n, reply + i, step, user))
+        {
+          stats->stopped_by_callback = true;
+          return GM_OK;
+        }
+      i += step;
+    }
+
+  stats->generate_seconds = stats->n_generated * delay_ms () / 1000.0;
+  stats->stopped_by_eog = true;
+
+  return GM_OK;
+}
+
+void
+gm_memory_report (const gm_model   *model,
+                  const gm_session *session,
+                  gm_memory        *out)
+{
+  unsigned long size = 0, resident = 0;
+  FILE *fp;
+
+  memset (out, 0, sizeof *out);
+  out->weights_resident = model->info.weights_resident_bytes;
+  out->weights_on_demand = model->info.weights_on_demand_bytes;
+  out->weights_on_demand_touched = 120000000ULL;
+  out->kv_cache = session ? 60000000ULL : 0;
+  out->kv_cache_used = session ? 4000000ULL : 0;
+  out->scratch = 24000000ULL;
+
+  fp = fopen ("/proc/self/statm", "r");
+  if (fp != NULL && fscanf (fp, "%lu %lu", &size, &resident) == 2)
+    out->process_rss = (uint64_t)resident * 4096ULL;
+  if (fp != NULL)
+    fclose (fp);
+  out->system_available = 8000000000ULL;
+}
+
+gm_status
+gm_estimate_memory (const char *path,
+                    uint32_t    n_ctx,
+                    gm_memory  *out,
+                    gm_error   *err)
+{
+  memset (out, 0, sizeof *out);
+  out->weights_resident = 1400000000ULL;
+  out->weights_on_demand = 1927000000ULL;
+  out->kv_cache = 60000000ULL;
+  out->scratch = 24000000ULL;
+
+  return GM_OK;
+}

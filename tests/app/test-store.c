@@ -1,0 +1,504 @@
+/* test-store.c — the conversation store: round trips, streaming appends that
+ * survive a kill, search, delete/undo, and refusal (never overwriting) of
+ * newer, corrupt and foreign databases.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "gemlet-config.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "gemlet-store.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->dir = g_dir_make_tmp ("gemlet-store-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->path = g_build_filename (f->dir, "sub", "conversations.db", NULL);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  if (children != NULL)
+    {
+      GFileInfo *info;
+
+      while ((info = g_file_enumerator_next_file (children, NULL, NULL)))
+        {
+          g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+          rm_rf (child);
+          g_object_unref (info);
+        }
+    }
+  g_remove (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static void
+async_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static GemletStore *
+open_store (const char  *path,
+            GError     **error)
+{
+  g_autoptr(GemletStore) store = gemlet_store_new (path);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gemlet_store_open_async (store, NULL, async_result_cb, &result);
+  if (!gemlet_store_open_finish (store, wait_result (&result), error))
+    return NULL;
+
+  return g_steal_pointer (&store);
+}
+
+static void
+load_messages (GemletStore        *store,
+               GemletConversation *conversation)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gemlet_store_load_messages_async (store, conversation, NULL, async_result_cb, &result);
+  g_assert_true (gemlet_store_load_messages_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static GemletConversation *
+nth (GemletStore *store,
+     guint        i)
+{
+  GemletConversation *conversation = g_list_model_get_item (gemlet_store_get_conversations (store), i);
+
+  g_assert_nonnull (conversation);
+  g_object_unref (conversation);  /* the store keeps it alive */
+
+  return conversation;
+}
+
+static char *
+checksum_file (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return g_strdup ("(missing)");
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)contents, len);
+}
+
+static void
+test_round_trip (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GemletConversation *first, *second;
+  GemletMessage *reply;
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (gemlet_store_get_conversations (store)), ==, 0);
+
+    first = gemlet_store_create_conversation (store, "First");
+    gemlet_store_add_message (store, first, GEMLET_ROLE_USER, "Hello");
+    reply = gemlet_store_add_message (store, first, GEMLET_ROLE_MODEL, "");
+    gemlet_store_append_to_message (store, first, reply, "Hi ", -1);
+    gemlet_store_append_to_message (store, first, reply, "there – ünïcode ✓", -1);
+
+    second = gemlet_store_create_conversation (store, "Second");
+    gemlet_store_add_message (store, second, GEMLET_ROLE_USER, "Newer");
+
+    /* Newest first. */
+    g_assert_true (nth (store, 0) == second);
+    g_assert_true (nth (store, 1) == first);
+
+    /* Touching the older one moves it to the top. */
+    gemlet_store_add_message (store, first, GEMLET_ROLE_USER, "Again");
+    g_assert_true (nth (store, 0) == first);
+
+    gemlet_store_rename_conversation (store, second, "Second (renamed)");
+    gemlet_store_sync (store);
+  }
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    GemletConversation *c;
+    GemletMessage *m;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (gemlet_store_get_conversations (store)), ==, 2);
+
+    c = nth (store, 0);
+    g_assert_cmpstr (gemlet_conversation_get_title (c), ==, "First");
+    load_messages (store, c);
+    g_assert_cmpuint (gemlet_conversation_get_n_messages (c), ==, 3);
+    m = gemlet_conversation_get_message (c, 1);
+    g_assert_cmpint (gemlet_message_get_role (m), ==, GEMLET_ROLE_MODEL);
+    g_assert_cmpstr (gemlet_message_get_content (m), ==, "Hi there – ünïcode ✓");
+
+    g_assert_cmpstr (gemlet_conversation_get_title (nth (store, 1)), ==, "Second (renamed)");
+
+    /* Ids keep growing after a reopen. */
+    c = gemlet_store_create_conversation (store, "Third");
+    g_assert_cmpint (gemlet_conversation_get_id (c), >, gemlet_conversation_get_id (nth (store, 1)));
+  }
+}
+
+/* Streamed text is in the database as soon as it is appended: a process
+ * killed without closing anything still has it. */
+static void
+test_survives_kill (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  pid_t pid;
+  int status;
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+
+  if (pid == 0)
+    {
+      GemletStore *store = open_store (f->path, NULL);
+      GemletConversation *c;
+      GemletMessage *m;
+
+      if (store == NULL)
+        _exit (2);
+
+      c = gemlet_store_create_conversation (store, "Killed");
+      gemlet_store_add_message (store, c, GEMLET_ROLE_USER, "Question");
+      m = gemlet_store_add_message (store, c, GEMLET_ROLE_MODEL, "");
+      for (int i = 0; i < 50; i++)
+        gemlet_store_append_to_message (store, c, m, "tok ", -1);
+      gemlet_store_sync (store);
+
+      raise (SIGKILL);
+      _exit (3);
+    }
+
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    g_autoptr(GString) expected = g_string_new (NULL);
+    GemletConversation *c;
+
+    g_assert_no_error (error);
+    c = nth (store, 0);
+    load_messages (store, c);
+    g_assert_cmpuint (gemlet_conversation_get_n_messages (c), ==, 2);
+    for (int i = 0; i < 50; i++)
+      g_string_append (expected, "tok ");
+    g_assert_cmpstr (gemlet_message_get_content (gemlet_conversation_get_message (c, 1)), ==, expected->str);
+  }
+}
+
+static GHashTable *
+search (GemletStore *store,
+        const char  *query)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *ids;
+
+  gemlet_store_search_async (store, query, NULL, async_result_cb, &result);
+  ids = gemlet_store_search_finish (store, wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  return ids;
+}
+
+static gboolean
+has_id (GHashTable         *ids,
+        GemletConversation *c)
+{
+  gint64 id = gemlet_conversation_get_id (c);
+
+  return g_hash_table_contains (ids, &id);
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GemletStore) store = open_store (f->path, &error);
+  GemletConversation *a, *b, *c;
+
+  g_assert_no_error (error);
+
+  a = gemlet_store_create_conversation (store, "Trip to Lisbon");
+  gemlet_store_add_message (store, a, GEMLET_ROLE_USER, "What should I pack?");
+  b = gemlet_store_create_conversation (store, "Recipes");
+  gemlet_store_add_message (store, b, GEMLET_ROLE_USER, "A soup with LISBON lemons and 100% butter");
+  c = gemlet_store_create_conversation (store, "Other");
+  gemlet_store_add_message (store, c, GEMLET_ROLE_USER, "nothing here_at all");
+
+  {
+    g_autoptr(GHashTable) ids = search (store, "lisbon");
+    g_assert_cmpuint (g_hash_table_size (ids), ==, 2);
+    g_assert_true (has_id (ids, a));  /* title */
+    g_assert_true (has_id (ids, b));  /* content, other case */
+  }
+  {
+    /* LIKE wildcards in the query are literal characters. */
+    g_autoptr(GHashTable) ids = search (store, "100%");
+    g_assert_cmpuint (g_hash_table_size (ids), ==, 1);
+    g_assert_true (has_id (ids, b));
+  }
+  {
+    g_autoptr(GHashTable) ids = search (store, "e_a");
+    g_assert_cmpuint (g_hash_table_size (ids), ==, 1);
+    g_assert_true (has_id (ids, c));
+  }
+  {
+    g_autoptr(GHashTable) ids = search (store, "zebra");
+    g_assert_cmpuint (g_hash_table_size (ids), ==, 0);
+  }
+}
+
+static void
+test_delete_undo_truncate (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GemletConversation *a, *b;
+  gint64 a_id, b_id;
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    a = gemlet_store_create_conversation (store, "A");
+    gemlet_store_add_message (store, a, GEMLET_ROLE_USER, "1");
+    gemlet_store_add_message (store, a, GEMLET_ROLE_MODEL, "2");
+    gemlet_store_add_message (store, a, GEMLET_ROLE_USER, "3");
+    b = gemlet_store_create_conversation (store, "B");
+    a_id = gemlet_conversation_get_id (a);
+    b_id = gemlet_conversation_get_id (b);
+
+    gemlet_store_truncate_conversation (store, a, 1);
+    g_assert_cmpuint (gemlet_conversation_get_n_messages (a), ==, 1);
+
+    gemlet_store_delete_conversation (store, b);
+    g_assert_cmpuint (g_list_model_get_n_items (gemlet_store_get_conversations (store)), ==, 1);
+    g_assert_null (gemlet_store_find_conversation (store, b_id));
+    gemlet_store_undelete_conversation (store, b);
+    g_assert_cmpuint (g_list_model_get_n_items (gemlet_store_get_conversations (store)), ==, 2);
+    g_assert_true (nth (store, 0) == b);
+
+    /* Deleted without undo: gone once purged, and gone after a restart even
+     * if never purged. */
+    gemlet_store_delete_conversation (store, a);
+    gemlet_store_sync (store);
+  }
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (gemlet_store_get_conversations (store)), ==, 1);
+    g_assert_nonnull (gemlet_store_find_conversation (store, b_id));
+    g_assert_null (gemlet_store_find_conversation (store, a_id));
+  }
+}
+
+static void
+make_database (const char *path,
+               const char *sql)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  sqlite3 *db = NULL;
+  char *errmsg = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+    g_error ("%s", errmsg);
+  sqlite3_close (db);
+}
+
+static void
+assert_refused (const char *path,
+                int         code)
+{
+  g_autofree char *before = checksum_file (path);
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GemletStore) store = open_store (path, &error);
+
+  g_assert_null (store);
+  g_assert_error (error, GEMLET_STORE_ERROR, code);
+  g_test_message ("refused with: %s", error->message);
+
+  after = checksum_file (path);
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_newer_refused (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA application_id=%d;"
+                                          "PRAGMA user_version=%d;"
+                                          "CREATE TABLE conversations (id INTEGER PRIMARY KEY, future TEXT);"
+                                          "INSERT INTO conversations VALUES (1, 'from the future');",
+                                          GEMLET_STORE_APPLICATION_ID,
+                                          GEMLET_STORE_SCHEMA_VERSION + 1);
+
+  make_database (f->path, sql);
+  assert_refused (f->path, GEMLET_STORE_ERROR_NEWER);
+}
+
+static void
+test_corrupt_refused (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (f->path, "this is not a database, just some text that is long enough", -1, NULL));
+  assert_refused (f->path, GEMLET_STORE_ERROR_CORRUPT);
+}
+
+static void
+test_damaged_refused (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  /* A real Gemlet database with its pages overwritten. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    for (int i = 0; i < 200; i++)
+      {
+        GemletConversation *c = gemlet_store_create_conversation (store, "Some title to fill pages");
+
+        gemlet_store_add_message (store, c, GEMLET_ROLE_USER, "Some text to fill the pages of the database");
+      }
+    gemlet_store_sync (store);
+  }
+  {
+    /* checkpoint the WAL into the main file */
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+    sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;", NULL, NULL, NULL);
+    sqlite3_close (db);
+  }
+
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, 8192);
+  for (gsize i = 4096; i < len; i++)
+    contents[i] = (char)(i * 7);
+  g_assert_true (g_file_set_contents (f->path, contents, len, NULL));
+
+  {
+    g_autofree char *before = checksum_file (f->path);
+    g_autofree char *after = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_null (store);
+    g_assert_true (g_error_matches (error, GEMLET_STORE_ERROR, GEMLET_STORE_ERROR_CORRUPT) ||
+                   g_error_matches (error, GEMLET_STORE_ERROR, GEMLET_STORE_ERROR_IO));
+    after = checksum_file (f->path);
+    g_assert_cmpstr (before, ==, after);
+  }
+}
+
+static void
+test_foreign_refused (Fixture       *f,
+                      gconstpointer  data)
+{
+  make_database (f->path, "CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('x');");
+  assert_refused (f->path, GEMLET_STORE_ERROR_NOT_OURS);
+}
+
+static void
+test_empty_file_is_new (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GemletStore) store = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (f->path, "", 0, NULL));
+  store = open_store (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) \
+  g_test_add ("/store/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("round-trip", test_round_trip);
+  ADD ("survives-kill", test_survives_kill);
+  ADD ("search", test_search);
+  ADD ("delete-undo-truncate", test_delete_undo_truncate);
+  ADD ("refuses-newer", test_newer_refused);
+  ADD ("refuses-corrupt", test_corrupt_refused);
+  ADD ("refuses-damaged", test_damaged_refused);
+  ADD ("refuses-foreign", test_foreign_refused);
+  ADD ("empty-file-is-new", test_empty_file_is_new);
+
+  return g_test_run ();
+}
