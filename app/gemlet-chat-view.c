@@ -24,6 +24,7 @@ struct _GemletChatView
   GemletEngineState   engine_state;
   gboolean            generating;
   gboolean            stick_to_bottom;
+  double              last_upper;
 
   AdwHeaderBar       *header_bar;
   GtkWidget          *back_button;
@@ -210,10 +211,15 @@ messages_changed_cb (GemletChatView *self)
   update_page (self);
 }
 
+/* Follow the end of the conversation while it grows, unless the user has
+ * scrolled up to read. Only value changes that happen while the content
+ * keeps its size are the user's. */
 static void
 adjustment_changed_cb (GemletChatView *self,
                        GtkAdjustment  *adjustment)
 {
+  self->last_upper = gtk_adjustment_get_upper (adjustment);
+
   if (self->stick_to_bottom)
     gtk_adjustment_set_value (adjustment,
                               gtk_adjustment_get_upper (adjustment) -
@@ -224,7 +230,11 @@ static void
 adjustment_value_changed_cb (GemletChatView *self,
                              GtkAdjustment  *adjustment)
 {
-  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
+  double bottom = upper - gtk_adjustment_get_page_size (adjustment);
+
+  if (upper != self->last_upper)
+    return;
 
   self->stick_to_bottom = gtk_adjustment_get_value (adjustment) >= bottom - 48;
 }

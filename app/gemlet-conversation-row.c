@@ -102,9 +102,13 @@ gemlet_conversation_row_dispose (GObject *object)
 {
   GemletConversationRow *self = (GemletConversationRow *)object;
 
+  GtkWidget *child;
+
   gemlet_conversation_row_set_conversation (self, NULL);
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), GEMLET_TYPE_CONVERSATION_ROW);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (gemlet_conversation_row_parent_class)->dispose (object);
 }

@@ -182,7 +182,10 @@ build_table (const GemletMdBlock *block)
           if (c + 1 == n_cells)
             gtk_widget_add_css_class (label, "md-last-column");
 
-          gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
+          /* Cells do not wrap: the table scrolls sideways instead, which
+           * keeps rows aligned and heights right on narrow windows. */
+          gtk_label_set_wrap (GTK_LABEL (label), FALSE);
+          gtk_widget_set_hexpand (label, FALSE);
           gtk_label_set_xalign (GTK_LABEL (label),
                                 cell->align == GEMLET_MD_ALIGN_RIGHT ? 1.0
                                 : cell->align == GEMLET_MD_ALIGN_CENTER ? 0.5 : 0.0);

@@ -97,10 +97,9 @@ inlines_to_markup (cmark_node *parent,
           break;
 
         case CMARK_NODE_SOFTBREAK:
-          g_string_append_c (str, ' ');
-          break;
-
         case CMARK_NODE_LINEBREAK:
+          /* Models write poems and addresses line by line and never wrap
+           * prose by hand, so a single newline is kept as a line break. */
           g_string_append_c (str, '\n');
           break;
 

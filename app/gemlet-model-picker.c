@@ -23,6 +23,8 @@ struct _GemletModelPicker
   GSettings            *settings;
   char                 *current_path;
 
+  GPtrArray            *rows;
+
   AdwPreferencesGroup  *models_group;
   GtkSwitch            *text_only_switch;
 };
@@ -92,6 +94,10 @@ populate (GemletModelPicker *self)
   const GemletModelEntry *entries;
   guint n;
 
+  for (guint i = 0; i < self->rows->len; i++)
+    adw_preferences_group_remove (self->models_group, g_ptr_array_index (self->rows, i));
+  g_ptr_array_set_size (self->rows, 0);
+
   entries = gemlet_model_catalog_get (&n);
   for (guint i = 0; i < n; i++)
     {
@@ -148,6 +154,7 @@ populate (GemletModelPicker *self)
         }
 
       adw_preferences_group_add (self->models_group, row);
+      g_ptr_array_add (self->rows, row);
     }
 }
 
@@ -196,6 +203,7 @@ gemlet_model_picker_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), GEMLET_TYPE_MODEL_PICKER);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->current_path, g_free);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (gemlet_model_picker_parent_class)->dispose (object);
 }
@@ -233,6 +241,7 @@ static void
 gemlet_model_picker_init (GemletModelPicker *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->rows = g_ptr_array_new ();
 }
 
 GtkWidget *
@@ -248,6 +257,7 @@ gemlet_model_picker_new (GtkWindow  *parent,
   self->settings = g_object_ref (settings);
   self->current_path = g_strdup (current_path);
   g_settings_bind (settings, "text-only", self->text_only_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (settings, "changed::text-only", G_CALLBACK (populate), self, G_CONNECT_SWAPPED);
   populate (self);
 
   return GTK_WIDGET (self);

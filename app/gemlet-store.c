@@ -84,6 +84,7 @@ struct _GemletStore
   /* worker thread only */
   sqlite3     *db;
 
+  gint64       last_time;      /* timestamps only grow, even within a µs */
   gint64       next_conversation_id;
   gint64       next_message_id;
   guint        is_open : 1;
@@ -813,6 +814,7 @@ gemlet_store_open_finish (GemletStore   *self,
       gint64 id = gemlet_conversation_get_id (conversation);
 
       g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), g_object_ref (conversation));
+      self->last_time = MAX (self->last_time, gemlet_conversation_get_updated (conversation));
     }
   g_list_store_splice (self->conversations, 0,
                        g_list_model_get_n_items (G_LIST_MODEL (self->conversations)),
@@ -858,6 +860,14 @@ gemlet_store_find_conversation (GemletStore *self,
   return g_hash_table_lookup (self->by_id, &id);
 }
 
+static gint64
+next_time (GemletStore *self)
+{
+  self->last_time = MAX (g_get_real_time (), self->last_time + 1);
+
+  return self->last_time;
+}
+
 static void
 move_to_top (GemletStore        *self,
              GemletConversation *conversation)
@@ -877,7 +887,7 @@ static void
 touch (GemletStore        *self,
        GemletConversation *conversation)
 {
-  gint64 now = MAX (g_get_real_time (), gemlet_conversation_get_updated (conversation) + 1);
+  gint64 now = next_time (self);
 
   _gemlet_conversation_set_updated (conversation, now);
   push_exec (self, "UPDATE conversations SET updated = ?1 WHERE id = ?2", "ii",
@@ -901,7 +911,7 @@ gemlet_store_create_conversation (GemletStore *self,
   g_return_val_if_fail (self->is_open, NULL);
 
   id = self->next_conversation_id++;
-  now = g_get_real_time ();
+  now = next_time (self);
   conversation = gemlet_conversation_new (id, title, now, now);
   _gemlet_conversation_set_messages (conversation, NULL);
 
@@ -1085,7 +1095,7 @@ gemlet_store_add_message (GemletStore        *self,
   g_return_val_if_fail (gemlet_conversation_get_messages_loaded (conversation), NULL);
 
   id = self->next_message_id++;
-  now = g_get_real_time ();
+  now = next_time (self);
   position = gemlet_conversation_get_n_messages (conversation);
   message = gemlet_message_new (id, role, content, now);
 

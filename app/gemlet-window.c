@@ -905,14 +905,12 @@ gemlet_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (gemlet_window_parent_class)->close_request (window);
 }
 
+/* After construction: "application" is not a construct property. */
 static void
-gemlet_window_constructed (GObject *object)
+gemlet_window_setup (GemletWindow      *self,
+                     GemletApplication *application)
 {
-  GemletWindow *self = (GemletWindow *)object;
-
-  G_OBJECT_CLASS (gemlet_window_parent_class)->constructed (object);
-
-  self->application = GEMLET_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  self->application = application;
   self->store = g_object_ref (gemlet_application_get_store (self->application));
   self->worker = g_object_ref (gemlet_application_get_worker (self->application));
   self->settings = g_object_ref (gemlet_application_get_settings (self->application));
@@ -987,7 +985,6 @@ gemlet_window_class_init (GemletWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = gemlet_window_constructed;
   object_class->dispose = gemlet_window_dispose;
   object_class->finalize = gemlet_window_finalize;
   window_class->close_request = gemlet_window_close_request;
@@ -1053,5 +1050,12 @@ gemlet_window_init (GemletWindow *self)
 GemletWindow *
 gemlet_window_new (GemletApplication *application)
 {
-  return g_object_new (GEMLET_TYPE_WINDOW, "application", application, NULL);
+  GemletWindow *self;
+
+  g_return_val_if_fail (GEMLET_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (GEMLET_TYPE_WINDOW, "application", application, NULL);
+  gemlet_window_setup (self, application);
+
+  return self;
 }

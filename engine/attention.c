@@ -1,17 +1,19 @@
 /* attention.c — causal / sliding-window attention over the KV cache.
  *
  * Scale 1.0 (Gemma 4 normalizes Q and K instead), no logit soft-cap. Work is
- * split into (head, query chunk) tasks across the pool; each task computes
- * its score rows with one GEMM over the cache slots, masks by the position
- * each slot holds, applies the softmax and multiplies by V.
+ * split into (head, query chunk) tasks across the pool. Each task computes
+ * its score rows as dot products of Q with the K rows of every scanned slot,
+ * masks by the position each slot holds, applies the softmax and takes dot
+ * products of the probabilities with the transposed V rows — the same
+ * products, in the same order, as llama.cpp's non-flash path, done by the
+ * kernels library's F32 dot product.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "session.h"
 
-#include "ops.h"
+#include "gemlet-kernels.h"
 
-#include <cblas.h>
 #include <math.h>
 
 typedef struct
@@ -35,48 +37,46 @@ attn_worker (void *arg, int ith, int nth)
   const int n_tasks = job->n_head * n_chunks;
   const int group = job->n_head / job->n_head_kv;
   const int D = job->D;
-  const int ldq = job->n_head * D;
-  const int width = (int) job->cache->width;
+  const size_t ldq = (size_t) job->n_head * D;
+  const size_t width = job->cache->width;
+  const size_t cap = job->cache->ring->cap;
   const int32_t *slot_pos = job->cache->ring->pos;
   const int32_t n_swa = (int32_t) job->s->kv.n_swa;
-  const int ns = (int) job->n_slots;
+  const size_t ns = job->n_slots;
   float *S = job->s->scr.scores[ith];
 
   for (int task = ith; task < n_tasks; task += nth)
     {
       const int h = task % job->n_head;
+      const int j = h / group;
       const int32_t t0 = (task / job->n_head) * GM_ATTN_QCHUNK;
       const int32_t qc = job->n - t0 < GM_ATTN_QCHUNK ? job->n - t0 : GM_ATTN_QCHUNK;
-      const float *K = job->cache->k + (size_t) (h / group) * D;
-      const float *V = job->cache->v + (size_t) (h / group) * D;
+      const float *K = job->cache->k + (size_t) j * D;
+      const float *Vt = job->cache->v + (size_t) j * D * cap;
       const float *Q = job->q + (size_t) t0 * ldq + (size_t) h * D;
       float *O = job->out + (size_t) t0 * ldq + (size_t) h * D;
 
-      if (qc == 1)
-        cblas_sgemv (CblasRowMajor, CblasNoTrans, ns, D, 1.0f, K, width, Q, 1, 0.0f, S, 1);
-      else
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, qc, ns, D, 1.0f, Q, ldq, K, width,
-                     0.0f, S, ns);
+      /* S[r][slot] = K[slot] · Q[r] */
+      gk_matmul (GK_TYPE_F32, K, width * sizeof (float), D, 0, (int64_t) ns, Q,
+                 ldq * sizeof (float), qc, S, ns);
 
       for (int32_t r = 0; r < qc; r++)
         {
           const int32_t pq = job->pos[t0 + r];
           float *row = S + (size_t) r * ns;
 
-          for (int i = 0; i < ns; i++)
+          for (size_t i = 0; i < ns; i++)
             {
               const int32_t pk = slot_pos[i];
               if (pk < 0 || pk > pq || (job->swa && pq - pk >= n_swa))
                 row[i] = -INFINITY;
             }
-          gm_softmax_row (row, ns);
+          gk_softmax (row, (int64_t) ns);
         }
 
-      if (qc == 1)
-        cblas_sgemv (CblasRowMajor, CblasTrans, ns, D, 1.0f, V, width, S, 1, 0.0f, O, 1);
-      else
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, qc, D, ns, 1.0f, S, ns, V, width,
-                     0.0f, O, ldq);
+      /* O[r][d] = Vt[d] · S[r] */
+      gk_matmul (GK_TYPE_F32, Vt, cap * sizeof (float), (int64_t) ns, 0, D, S,
+                 ns * sizeof (float), qc, O, ldq);
     }
 }
 

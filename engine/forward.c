@@ -86,13 +86,8 @@ attention_block (gm_session *s, uint32_t il, int32_t n)
       norm_rope_heads (hp, scr->v, n, nkv, D, NULL, NULL, 0);
 
       for (int32_t t = 0; t < n; t++)
-        {
-          const size_t slot = gm_kv_slot (c->ring, scr->pos[t]);
-          memcpy (c->k + slot * c->width, scr->k + (size_t) t * c->width,
-                  c->width * sizeof (gm_kv_t));
-          memcpy (c->v + slot * c->width, scr->v + (size_t) t * c->width,
-                  c->width * sizeof (gm_kv_t));
-        }
+        gm_kv_store (c, gm_kv_slot (c->ring, scr->pos[t]), scr->k + (size_t) t * c->width,
+                     scr->v + (size_t) t * c->width);
     }
 
   gm_attention (s, il, n, scr->pos, scr->q, scr->att);

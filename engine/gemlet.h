@@ -97,6 +97,10 @@ typedef struct gm_session gm_session;
  * GM_ERR_CANCELLED and leaves nothing mapped). */
 typedef bool (*gm_progress_fn) (float fraction, void *user);
 
+/* Environment switches read at load (for testing): GEMLET_REFERENCE=1 runs
+ * every matrix product through the reference path (dequantize + OpenBLAS),
+ * GEMLET_GELU_EXACT=1 uses the tanh formula instead of llama.cpp's fp16
+ * GELU table. */
 typedef struct {
   int n_threads;     /* 0 = number of physical cores */
   bool text_only;    /* do not load vision/audio encoders */

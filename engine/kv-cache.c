@@ -25,6 +25,7 @@ gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ub
 {
   /* the window's n_swa − 1 older keys plus the batch must fit at once */
   uint64_t swa_cap = (uint64_t) hp->n_swa - 1 + n_ubatch + swa_slack;
+  uint64_t full_cap;
 
   memset (kv, 0, sizeof *kv);
   kv->n_layer = hp->n_layer;
@@ -32,7 +33,10 @@ gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ub
   kv->n_ctx = n_ctx;
   if (swa_cap > n_ctx)
     swa_cap = n_ctx;
-  if (!ring_init (&kv->full, n_ctx) || !ring_init (&kv->swa, (uint32_t) swa_cap))
+  /* whole pad blocks: empty slots are masked, never read as keys */
+  swa_cap = (swa_cap + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD;
+  full_cap = ((uint64_t) n_ctx + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD;
+  if (!ring_init (&kv->full, (uint32_t) full_cap) || !ring_init (&kv->swa, (uint32_t) swa_cap))
     {
       gm_kv_free (kv);
       return false;
@@ -85,6 +89,16 @@ gm_kv_clear (gm_kv_cache *kv)
     kv->swa.pos[i] = -1;
   for (uint32_t i = 0; i < kv->full.cap; i++)
     kv->full.pos[i] = -1;
+}
+
+void
+gm_kv_store (gm_kv_layer *layer, uint32_t slot, const float *k, const float *v)
+{
+  const uint32_t cap = layer->ring->cap;
+
+  memcpy (layer->k + (size_t) slot * layer->width, k, layer->width * sizeof (gm_kv_t));
+  for (uint32_t i = 0; i < layer->width; i++)
+    layer->v[(size_t) i * cap + slot] = v[i];
 }
 
 void

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The cache element type; change here (and in the two copy helpers) to
- * store F16. */
+/* The cache element type; change here (and in gm_kv_store and the
+ * attention kernels) to store F16. */
 typedef float gm_kv_t;
 
 typedef struct {
@@ -24,8 +24,11 @@ typedef struct {
   int32_t *pos;    /* position held by each slot, −1 = empty */
 } gm_kv_ring;
 
+/* K is stored by slot (cap rows of width values); V transposed (width rows
+ * of cap values), as llama.cpp stores it without flash attention, so that
+ * both attention products are plain row dot products. */
 typedef struct {
-  gm_kv_t *k, *v;  /* cap × width each; NULL on layers without own K/V */
+  gm_kv_t *k, *v;  /* NULL on layers without own K/V */
   uint32_t width;  /* n_head_kv · head_dim */
   gm_kv_ring *ring;
 } gm_kv_layer;
@@ -64,12 +67,20 @@ gm_kv_slot (const gm_kv_ring *ring, int32_t pos)
   return (uint32_t) pos % ring->cap;
 }
 
+/* Slots are scanned in multiples of this (like llama.cpp's n_kv padding),
+ * which keeps the summation order of the attention products the same. */
+#define GM_KV_PAD 256
+
 /* Number of slots to scan for a batch ending before position pos_end. */
 static inline uint32_t
 gm_kv_n_slots (const gm_kv_ring *ring, int32_t pos_end)
 {
-  return (uint32_t) pos_end < ring->cap ? (uint32_t) pos_end : ring->cap;
+  uint32_t n = ((uint32_t) pos_end + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD;
+  return n < ring->cap ? n : ring->cap;
 }
+
+/* Writes the K and V vectors (width values each) of one position. */
+void gm_kv_store (gm_kv_layer *layer, uint32_t slot, const float *k, const float *v);
 
 /* Forgets positions ≥ n. Returns false if the sliding-window rings no longer
  * hold every key position n needs (then the caller must re-evaluate). */

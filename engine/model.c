@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Resident weights are touched in chunks of this size between progress
@@ -282,8 +283,15 @@ prefault (gm_model *m, gm_progress_fn progress, void *user, gm_error *err)
 
   if (m->ple_tok.data != NULL)
     {
+      uintptr_t a, b;
+
       ple_lo = (uint64_t) (m->ple_tok.data - base);
       ple_hi = ple_lo + (uint64_t) m->ple_tok.row_bytes * (uint64_t) m->ple_tok.ne1;
+      /* one row per token: read-ahead would only pull in rows never used */
+      a = ((uintptr_t) base + ple_lo + (uintptr_t) page - 1) & ~((uintptr_t) page - 1);
+      b = ((uintptr_t) base + ple_hi) & ~((uintptr_t) page - 1);
+      if (b > a)
+        madvise ((void *) a, b - a, MADV_RANDOM);
     }
   for (uint64_t off = 0; off < size; off += PREFAULT_CHUNK)
     {

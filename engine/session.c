@@ -58,7 +58,7 @@ scratch_alloc (gm_scratch *scr, size_t n_floats)
 }
 
 static bool
-scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_ctx, int n_threads)
+scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_slots, int n_threads)
 {
   uint32_t dmax = hp->head_dim_full > hp->head_dim_swa ? hp->head_dim_full : hp->head_dim_swa;
   uint32_t kvmax = 0, ffmax = 0;
@@ -95,7 +95,7 @@ scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_ctx,
     return false;
   for (int i = 0; i < n_threads; i++)
     {
-      scr->scores[i] = scratch_alloc (scr, (size_t) GM_ATTN_QCHUNK * n_ctx);
+      scr->scores[i] = scratch_alloc (scr, (size_t) GM_ATTN_QCHUNK * n_slots);
       if (scr->scores[i] == NULL)
         return false;
     }
@@ -168,7 +168,9 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
       gm_session_free (s);
       return NULL;
     }
-  if (!scratch_init (&s->scr, hp, s->n_ubatch, n_ctx, s->n_threads))
+  /* a score row spans every slot scanned, padding included */
+  if (!scratch_init (&s->scr, hp, s->n_ubatch,
+                     s->kv.full.cap > s->kv.swa.cap ? s->kv.full.cap : s->kv.swa.cap, s->n_threads))
     goto nomem;
   return s;
 
@@ -269,10 +271,19 @@ replay (gm_session *s, gm_error *err)
 {
   size_t n = s->n_tokens;
 
+  gm_status st;
+
   s->need_replay = false;
   gm_kv_clear (&s->kv);
   s->n_tokens = 0;
-  return eval_range (s, 0, n, NULL, false, err);
+  st = eval_range (s, 0, n, NULL, false, err);
+  if (st != GM_OK)
+    {
+      /* keep the history; the next evaluation tries again */
+      s->n_tokens = n;
+      s->need_replay = true;
+    }
+  return st;
 }
 
 gm_status

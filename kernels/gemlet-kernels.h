@@ -78,7 +78,7 @@ void gk_fp32_to_bf16_row (const float *src, uint16_t *dst, int64_t n);
 typedef enum {
   GK_VARIANT_SCALAR = 0,
   GK_VARIANT_AVX2 = 1,   /* AVX2 + FMA + F16C (x86-64) */
-  GK_VARIANT_AVX512 = 2, /* AVX-512 F/BW/VL + VNNI (x86-64) */
+  GK_VARIANT_AVX512 = 2, /* AVX-512 F/BW/VL/DQ + VNNI (x86-64) */
   GK_VARIANT_COUNT
 } gk_variant;
 
@@ -122,7 +122,12 @@ void gk_quantize_act (uint32_t act_type, const float *x, void *dst, int64_t k);
  * xq_row_bytes, already in gk_vec_dot_type (wtype).  y_stride counts floats.
  * Threads may call this concurrently on disjoint row ranges.  k must be a
  * multiple of the weight block size.  Columns are processed in small tiles
- * so each weight block is loaded once for several columns. */
+ * so each weight block is loaded once for several columns.
+ *
+ * Each output depends only on its row and column, never on the tiling or on
+ * how rows are split among threads.  On the AVX2 and AVX-512 variants the
+ * activation conversion and every dot product reproduce llama.cpp's x86
+ * CPU backend (its AVX2 build) bit for bit. */
 void gk_matmul (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k,
                 int64_t row_begin, int64_t row_end,
                 const void *xq, size_t xq_row_bytes, int64_t n_cols,

@@ -106,6 +106,8 @@ dot_i8_i32 (__m256i x, __m256i y)
 
 /* ---- activation quantizers -------------------------------------------- */
 
+#define ROUND_EVEN (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+
 /* One Q8 block of 32: d = max/127 as F16, codes round(x * 127/max) to
  * nearest-even (ggml's AVX2 converter, not its scalar one).  Returns the
  * code sum for Q8_1 and the unrounded d in *d_f32. */
@@ -127,11 +129,10 @@ quant_q8_block (const float *x, gk_half *d_out, int8_t *qs, float *d_f32)
   *d_f32 = amax / 127.0f;
   *d_out = _cvtss_sh (*d_f32, _MM_FROUND_TO_NEAREST_INT);
   const __m256 mul = _mm256_set1_ps (amax != 0.0f ? 127.0f / amax : 0.0f);
-  const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-  __m256i i0 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v0, mul), rnd));
-  __m256i i1 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v1, mul), rnd));
-  __m256i i2 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v2, mul), rnd));
-  __m256i i3 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v3, mul), rnd));
+  __m256i i0 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v0, mul), ROUND_EVEN));
+  __m256i i1 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v1, mul), ROUND_EVEN));
+  __m256i i2 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v2, mul), ROUND_EVEN));
+  __m256i i3 = _mm256_cvtps_epi32 (_mm256_round_ps (_mm256_mul_ps (v3, mul), ROUND_EVEN));
   const int sum = hsum8_i32 (_mm256_add_epi32 (_mm256_add_epi32 (i0, i1), _mm256_add_epi32 (i2, i3)));
 
   /* packs work per 128-bit lane; the permute restores element order */
@@ -327,6 +328,57 @@ avx2_scale_f32 (float *x, float a, int64_t n)
     _mm256_storeu_ps (x + i, _mm256_mul_ps (_mm256_loadu_ps (x + i), va));
   for (; i < n; i++)
     x[i] *= a;
+}
+
+/* ---- softmax exponentials ---------------------------------------------- */
+
+/* exp for 8 floats: n = round(x / ln 2), r = x - n ln 2 in two parts
+ * (|r| <= ln2 / 2), exp(r) by its Taylor series to degree 7 (truncation
+ * < 1e-8 relative), times 2^n built in the exponent bits.  Within ~2 ulp
+ * of expf; results below FLT_MIN flush to 0, which is what softmax wants
+ * for masked (-inf) scores. */
+ALWAYS_INLINE __m256
+exp8 (__m256 x)
+{
+  const __m256 lo_limit = _mm256_set1_ps (-87.33654f); /* ln (FLT_MIN) */
+  const __m256 tiny = _mm256_cmp_ps (x, lo_limit, _CMP_LT_OQ);
+  x = _mm256_min_ps (_mm256_max_ps (x, lo_limit), _mm256_set1_ps (88.0f));
+  const __m256 n = _mm256_round_ps (_mm256_mul_ps (x, _mm256_set1_ps (1.44269504088896341f)),
+                                    ROUND_EVEN);
+  __m256 r = _mm256_fnmadd_ps (n, _mm256_set1_ps (0.693359375f), x);
+  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps (1.0f / 5040);
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 720));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 120));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 24));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 6));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (0.5f));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
+  const __m256i e = _mm256_slli_epi32 (_mm256_add_epi32 (_mm256_cvtps_epi32 (n),
+                                                         _mm256_set1_epi32 (127)), 23);
+  return _mm256_andnot_ps (tiny, _mm256_mul_ps (p, _mm256_castsi256_ps (e)));
+}
+
+static double
+avx2_exp_sum (float *x, int64_t n, float max)
+{
+  const __m256 vmax = _mm256_set1_ps (max);
+  double sum = 0.0;
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      const __m256 v = exp8 (_mm256_sub_ps (_mm256_loadu_ps (x + i), vmax));
+      _mm256_storeu_ps (x + i, v);
+      sum += (double) hsum8 (v);
+    }
+  for (; i < n; i++)
+    {
+      x[i] = expf (x[i] - max);
+      sum += (double) x[i];
+    }
+  return sum;
 }
 
 /* ---- quantized dots ---------------------------------------------------
@@ -671,6 +723,127 @@ tile_q5_K (const gk_block_q5_K *const *w, int nr, const gk_block_q8_K *const *x,
   tile_q45_K (wb, sizeof (gk_block_q5_K), true, nr, x, nc, nb, out);
 }
 
+/* Q2_K and Q3_K: 16 groups of 16, two bits per value stored as four
+ * 32-byte planes per 128 values (shifts 0, 2, 4, 6).  Q2_K codes are
+ * unsigned and its mins go through the Q8_K per-16 sums; Q3_K values
+ * (-4..3) use the sign trick.  The float accumulation (mins first, one
+ * 8-lane FMA chain) follows ggml's AVX2 kernels. */
+ALWAYS_INLINE void
+tile_q23_K (const uint8_t *const *w, size_t bsz, bool three, int nr,
+            const gk_block_q8_K *const *x, int nc, int64_t nb, float out[MAXT][MAXT])
+{
+  const __m256i m3 = _mm256_set1_epi8 (3);
+  __m256 acc[MAXT][MAXT];
+
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < nc; c++)
+      acc[r][c] = _mm256_setzero_ps ();
+  for (int64_t i = 0; i < nb; i++)
+    UNROLL for (int r = 0; r < nr; r++)
+      {
+        const uint8_t *blk = w[r] + i * bsz;
+        const uint8_t *qs;
+        __m256i sc16, mn16 = _mm256_setzero_si256 (), hb = _mm256_setzero_si256 ();
+        float wd, wdmin = 0.0f;
+        if (three)
+          {
+            const gk_block_q3_K *b = (const gk_block_q3_K *) blk;
+            /* 16 six-bit scales: low nibbles in bytes 0..7 (groups 0-7
+             * low halves, 8-15 high halves), top 2 bits in bytes 8..11,
+             * 2 bits per group at 2*(g/4) of byte 8 + g%4; all biased 32 */
+            uint32_t a[3];
+            memcpy (a, b->scales, 12);
+            const uint32_t m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+            const __m128i sc8 = _mm_setr_epi32 ((int) ((a[0] & m4) | ((a[2] & m2) << 4)),
+                                                (int) ((a[1] & m4) | (((a[2] >> 2) & m2) << 4)),
+                                                (int) (((a[0] >> 4) & m4) | (((a[2] >> 4) & m2) << 4)),
+                                                (int) (((a[1] >> 4) & m4) | (((a[2] >> 6) & m2) << 4)));
+            sc16 = _mm256_cvtepi8_epi16 (_mm_sub_epi8 (sc8, _mm_set1_epi8 (32)));
+            hb = _mm256_loadu_si256 ((const __m256i *) b->hmask);
+            qs = b->qs;
+            wd = h2f (b->d);
+          }
+        else
+          {
+            const gk_block_q2_K *b = (const gk_block_q2_K *) blk;
+            const __m128i raw = _mm_loadu_si128 ((const __m128i *) b->scales);
+            sc16 = _mm256_cvtepu8_epi16 (_mm_and_si128 (raw, _mm_set1_epi8 (0x0f)));
+            mn16 = _mm256_cvtepu8_epi16 (_mm_and_si128 (_mm_srli_epi16 (raw, 4), _mm_set1_epi8 (0x0f)));
+            qs = b->qs;
+            wd = h2f (b->d);
+            wdmin = h2f (b->dmin);
+          }
+
+        __m256i isum[MAXT];
+        UNROLL for (int c = 0; c < nc; c++)
+          {
+            isum[c] = _mm256_setzero_si256 ();
+            if (!three)
+              {
+                const __m256i bs = _mm256_loadu_si256 ((const __m256i *) x[c][i].bsums);
+                const __m256i prod = _mm256_madd_epi16 (mn16, bs);
+                acc[r][c] = _mm256_fmadd_ps (_mm256_set1_ps (-x[c][i].d * wdmin),
+                                             _mm256_cvtepi32_ps (prod), acc[r][c]);
+              }
+          }
+        UNROLL for (int h = 0; h < 2; h++)
+          {
+            const __m256i qv = _mm256_loadu_si256 ((const __m256i *) (qs + 32 * h));
+            const __m256i sc_h = h == 0 ? _mm256_permute2x128_si256 (sc16, sc16, 0x00)
+                                        : _mm256_permute2x128_si256 (sc16, sc16, 0x11);
+            UNROLL for (int j = 0; j < 4; j++)
+              {
+                __m256i u = _mm256_and_si256 (_mm256_srli_epi16 (qv, 2 * j), m3);
+                __m256i au = u;
+                if (three)
+                  {
+                    /* the high bit of value l of plane (h, j) is bit 4h+j
+                     * of hmask[l]; a clear bit subtracts 4 */
+                    const __m256i bit = _mm256_and_si256 (_mm256_srli_epi16 (hb, 4 * h + j),
+                                                          _mm256_set1_epi8 (1));
+                    u = _mm256_sub_epi8 (_mm256_or_si256 (u, _mm256_slli_epi16 (bit, 2)),
+                                         _mm256_set1_epi8 (4));
+                    au = _mm256_sign_epi8 (u, u);
+                  }
+                const __m256i s = _mm256_shuffle_epi8 (sc_h, pair_pick (2 * j));
+                UNROLL for (int c = 0; c < nc; c++)
+                  {
+                    __m256i yv = _mm256_loadu_si256 ((const __m256i *) (x[c][i].qs + 128 * h + 32 * j));
+                    if (three)
+                      yv = _mm256_sign_epi8 (yv, u);
+                    isum[c] = madd_acc (isum[c], s, _mm256_maddubs_epi16 (au, yv));
+                  }
+              }
+          }
+        UNROLL for (int c = 0; c < nc; c++)
+          acc[r][c] = _mm256_fmadd_ps (_mm256_set1_ps (x[c][i].d * wd),
+                                       _mm256_cvtepi32_ps (isum[c]), acc[r][c]);
+      }
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < nc; c++)
+      out[r][c] = hsum8 (acc[r][c]);
+}
+
+ALWAYS_INLINE void
+tile_q2_K (const gk_block_q2_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
+           int64_t nb, float out[MAXT][MAXT])
+{
+  const uint8_t *wb[MAXT] = { NULL };
+  UNROLL for (int r = 0; r < nr; r++)
+    wb[r] = (const uint8_t *) w[r];
+  tile_q23_K (wb, sizeof (gk_block_q2_K), false, nr, x, nc, nb, out);
+}
+
+ALWAYS_INLINE void
+tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
+           int64_t nb, float out[MAXT][MAXT])
+{
+  const uint8_t *wb[MAXT] = { NULL };
+  UNROLL for (int r = 0; r < nr; r++)
+    wb[r] = (const uint8_t *) w[r];
+  tile_q23_K (wb, sizeof (gk_block_q3_K), true, nr, x, nc, nb, out);
+}
+
 /* vec_dot and matmul for one format.  Tile shapes: DEC_R rows x 1 column
  * for decode (rows interleaved to hide the multiply-add latency), PRE_R x
  * PRE_C for prefill (unpacked weight blocks reused across columns); leftover
@@ -744,6 +917,8 @@ QUANT_KERNELS (q8_0, gk_block_q8_0, gk_block_q8_0, GK_QK32, SHAPE_Q32)
 QUANT_KERNELS (q4_K, gk_block_q4_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 QUANT_KERNELS (q5_K, gk_block_q5_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 QUANT_KERNELS (q6_K, gk_block_q6_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
+QUANT_KERNELS (q2_K, gk_block_q2_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
+QUANT_KERNELS (q3_K, gk_block_q3_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 
 #ifdef GK_AVX512_BUILD
 #define FILL_FN gk_kernels_fill_avx512
@@ -765,6 +940,8 @@ FILL_FN (gk_kernels *k)
   SET (Q4_K, q4_K);
   SET (Q5_K, q5_K);
   SET (Q6_K, q6_K);
+  SET (Q2_K, q2_K);
+  SET (Q3_K, q3_K);
 #undef SET
   k->vec_dot[GK_TYPE_F32] = vdot_f32;
   k->vec_dot[GK_TYPE_F16] = vdot_f16;
@@ -782,4 +959,5 @@ FILL_FN (gk_kernels *k)
   k->scale_f32 = avx2_scale_f32;
   k->dot_f16_f32 = avx2_dot_f16_f32;
   k->axpy_f16 = avx2_axpy_f16;
+  k->exp_sum = avx2_exp_sum;
 }

@@ -119,6 +119,8 @@ typedef struct {
   void (*scale_f32) (float *x, float a, int64_t n);
   float (*dot_f16_f32) (const uint16_t *a, const float *b, int64_t n);
   void (*axpy_f16) (float a, const uint16_t *x, float *y, int64_t n);
+  /* x[i] = exp (x[i] - max); returns the sum of the new x (in double) */
+  double (*exp_sum) (float *x, int64_t n, float max);
 } gk_kernels;
 
 /* Filled by each variant's file (gk-scalar.c, gk-avx2.c, ...). */

@@ -243,20 +243,14 @@ gk_rmsnorm (const float *x, const float *weight, float *out, int64_t n, float ep
 void
 gk_softmax (float *x, int64_t n)
 {
+  const gk_kernels *t = gk_kernels_current ();
   float max = -INFINITY;
-  double sum = 0.0;
 
   if (n <= 0)
     return;
   for (int64_t i = 0; i < n; i++)
     if (x[i] > max)
       max = x[i];
-  for (int64_t i = 0; i < n; i++)
-    {
-      x[i] = expf (x[i] - max);
-      sum += (double) x[i];
-    }
-  const float inv = (float) (1.0 / sum);
-  for (int64_t i = 0; i < n; i++)
-    x[i] *= inv;
+  const double sum = t->exp_sum (x, n, max);
+  t->scale_f32 (x, (float) (1.0 / sum), n);
 }

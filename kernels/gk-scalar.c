@@ -8,6 +8,8 @@
  */
 #include "gk-internal.h"
 
+#include <math.h>
+
 static float
 dot_q4_0_q8_0 (const void *vw, const void *vx, int64_t k)
 {
@@ -367,6 +369,19 @@ scalar_axpy_f16 (float a, const uint16_t *x, float *y, int64_t n)
     y[i] += a * gk_fp16_to_fp32 (x[i]);
 }
 
+static double
+scalar_exp_sum (float *x, int64_t n, float max)
+{
+  double sum = 0.0;
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      x[i] = expf (x[i] - max);
+      sum += (double) x[i];
+    }
+  return sum;
+}
+
 void
 gk_kernels_fill_scalar (gk_kernels *k)
 {
@@ -403,4 +418,5 @@ gk_kernels_fill_scalar (gk_kernels *k)
   k->scale_f32 = scalar_scale_f32;
   k->dot_f16_f32 = scalar_dot_f16_f32;
   k->axpy_f16 = scalar_axpy_f16;
+  k->exp_sum = scalar_exp_sum;
 }

@@ -181,6 +181,9 @@ cli_bench (int argc, char **argv)
     const double pp = t_pp > 0 ? (double) (n_prompt * reps) / t_pp : 0.0;
     const double tg = t_tg > 0 ? (double) (n_gen * reps) / t_tg : 0.0;
     const int threads = gm_session_n_threads (session);
+    gm_memory mem;
+
+    gm_memory_report (model, session, &mem);
 
     if (json)
       {
@@ -188,8 +191,11 @@ cli_bench (int argc, char **argv)
         json_string (stdout, model_path);
         printf (", \"threads\": %d, \"n_prompt\": %lld, \"n_gen\": %lld, \"reps\": %lld, "
                 "\"pp_tok_s\": %.3f, \"tg_tok_s\": %.3f, \"peak_rss_mib\": %.1f, "
-                "\"load_s\": %.3f, \"kernel\": ",
-                threads, n_prompt, n_gen, reps, pp, tg, peak_rss_mib (), t_load);
+                "\"load_s\": %.3f, \"weights_mib\": %.1f, \"kv_cache_mib\": %.1f, "
+                "\"scratch_mib\": %.1f, \"kernel\": ",
+                threads, n_prompt, n_gen, reps, pp, tg, peak_rss_mib (), t_load,
+                (double) mem.weights_resident / 1048576.0, (double) mem.kv_cache / 1048576.0,
+                (double) mem.scratch / 1048576.0);
         json_string (stdout, gm_kernel_variant ());
         printf (", \"reference\": %s}\n",
                 getenv ("GEMLET_REFERENCE") != NULL && strcmp (getenv ("GEMLET_REFERENCE"), "0") != 0

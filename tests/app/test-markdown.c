@@ -26,7 +26,7 @@ test_inline (void)
                "<span font_family=\"monospace\" background=\"#808080\" bgalpha=\"20%\">a&lt;b&gt;&amp;c</span>"
                " and &lt;html&gt;]\n");
   assert_dump ("line one\nline two  \nline three",
-               "paragraph [line one line two\nline three]\n");
+               "paragraph [line one\nline two\nline three]\n");
 }
 
 static void
@@ -93,7 +93,7 @@ test_quote_rule (void)
 {
   assert_dump ("> quoted\n> **text**\n\n---\n\nafter",
                "quote\n"
-               "  paragraph [quoted <b>text</b>]\n"
+               "  paragraph [quoted\n<b>text</b>]\n"
                "rule\n"
                "paragraph [after]\n");
 }
@@ -127,7 +127,7 @@ test_table (void)
                "    cell align=center [3]\n");
   /* Not a table: the delimiter row does not match the header. */
   assert_dump ("| a | b |\n|---|\n",
-               "paragraph [| a | b | |---|]\n");
+               "paragraph [| a | b |\n|---|]\n");
   /* A pipe inside code is not a cell boundary. */
   assert_dump ("| x |\n|---|\n| `a|b` |\n",
                "table\n"

@@ -7,8 +7,6 @@
 #include "gemlet-config.h"
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -191,39 +189,40 @@ test_round_trip (Fixture       *f,
 /* Streamed text is in the database as soon as it is appended: a process
  * killed without closing anything still has it. */
 static void
+test_survives_kill_child (void)
+{
+  GemletStore *store;
+  GemletConversation *c;
+  GemletMessage *m;
+
+  if (!g_test_subprocess ())
+    return;
+
+  store = open_store (g_getenv ("GEMLET_TEST_DB"), NULL);
+  g_assert_nonnull (store);
+
+  c = gemlet_store_create_conversation (store, "Killed");
+  gemlet_store_add_message (store, c, GEMLET_ROLE_USER, "Question");
+  m = gemlet_store_add_message (store, c, GEMLET_ROLE_MODEL, "");
+  for (int i = 0; i < 50; i++)
+    gemlet_store_append_to_message (store, c, m, "tok ", -1);
+  gemlet_store_sync (store);
+
+  /* No close, no checkpoint: as if the app were killed mid-reply. */
+  raise (SIGKILL);
+}
+
+/* Streamed text is in the database as soon as it is appended: a process
+ * killed without closing anything still has it. */
+static void
 test_survives_kill (Fixture       *f,
                     gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  pid_t pid;
-  int status;
 
-  pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-
-  if (pid == 0)
-    {
-      GemletStore *store = open_store (f->path, NULL);
-      GemletConversation *c;
-      GemletMessage *m;
-
-      if (store == NULL)
-        _exit (2);
-
-      c = gemlet_store_create_conversation (store, "Killed");
-      gemlet_store_add_message (store, c, GEMLET_ROLE_USER, "Question");
-      m = gemlet_store_add_message (store, c, GEMLET_ROLE_MODEL, "");
-      for (int i = 0; i < 50; i++)
-        gemlet_store_append_to_message (store, c, m, "tok ", -1);
-      gemlet_store_sync (store);
-
-      raise (SIGKILL);
-      _exit (3);
-    }
-
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFSIGNALED (status));
-  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+  g_setenv ("GEMLET_TEST_DB", f->path, TRUE);
+  g_test_trap_subprocess ("/store/survives-kill/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
 
   {
     g_autoptr(GemletStore) store = open_store (f->path, &error);
@@ -492,6 +491,7 @@ main (int   argc,
 
   ADD ("round-trip", test_round_trip);
   ADD ("survives-kill", test_survives_kill);
+  g_test_add_func ("/store/survives-kill/subprocess", test_survives_kill_child);
   ADD ("search", test_search);
   ADD ("delete-undo-truncate", test_delete_undo_truncate);
   ADD ("refuses-newer", test_newer_refused);

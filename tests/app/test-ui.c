@@ -95,10 +95,27 @@ screenshot (GtkWidget  *widget,
   check (gdk_texture_save_to_png (texture, path), path);
 }
 
+/* Popovers are surfaces of their own: capture the whole X screen. */
+static void
+screenshot_screen (const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("%s/screenshot-%s.png", shot_dir, name);
+  g_autofree char *crop = g_strdup_printf ("png:%s", path);
+  const char *argv[] = { "import", "-window", "root", "-crop", "1000x700+0+0", crop, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  iterate_for (400);
+  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, &error))
+    g_printerr ("import: %s\n", error->message);
+  check (error == NULL && status == 0, path);
+}
+
 static GtkWindow *
 find_toplevel (GType type)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
@@ -223,8 +240,8 @@ run_script (GtkWindow *window)
 
   /* Memory popover */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-memory", NULL);
-  iterate_for (600);
-  screenshot (GTK_WIDGET (window), "08-memory");
+  iterate_for (1200);
+  screenshot_screen ("08-memory");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-memory", NULL);
   {
     /* close the popover again */

@@ -3,7 +3,7 @@
  * A thin driver over the pinned prebuilt libllama (node-llama-cpp 3.22.1,
  * prepared by setup.sh) with the same command shapes as gemlet-cli:
  *
- *   llama-ref tokenize MODEL (--text T | --file F) [--no-bos] [--no-special]
+ *   llama-ref tokenize MODEL (--text T | --file F...) [--no-bos] [--no-special]
  *   llama-ref logits   MODEL --tokens "IDS" --out PATH [--all]
  *   llama-ref generate MODEL --tokens "IDS" -n N [--margins PATH]
  *                      (margins: "step id top2-margin logits-RMS" per line)
@@ -44,12 +44,15 @@
 
 typedef struct {
   const char *model;
-  const char *text, *file, *tokens, *out, *margins, *variant;
+  const char *text, *tokens, *out, *margins, *variant;
+  const char *files[256];
+  int n_files;
   bool no_bos, no_special, all, json, ref_settings, verbose;
   int threads, n_predict, n_prompt;
 } options;
 
 static bool verbose_log;
+static ggml_threadpool_t pool;
 static char cpu_backend_path[1024];
 
 static int
@@ -143,8 +146,41 @@ new_context (const options *o, struct llama_model *m, uint32_t n_ctx, uint32_t n
     }
   struct llama_context *c = llama_init_from_model (m, cp);
   if (c == NULL)
-    fail ("cannot create a context (n_ctx %u)", n_ctx);
+    {
+      fail ("cannot create a context (n_ctx %u)", n_ctx);
+      return NULL;
+    }
+  if (ref)
+    {
+      /* Workers that sleep instead of spinning between ops: same numbers,
+       * but no collapse when the test machine is oversubscribed (spinning
+       * workers made a 32-step tiny run take 12 s instead of 0.3 s). */
+      ggml_backend_reg_t reg = ggml_backend_dev_backend_reg (ggml_backend_dev_by_type (GGML_BACKEND_DEVICE_TYPE_CPU));
+      ggml_threadpool_t (*tp_new) (struct ggml_threadpool_params *) =
+        (ggml_threadpool_t (*) (struct ggml_threadpool_params *)) ggml_backend_reg_get_proc_address (reg, "ggml_threadpool_new");
+      if (pool == NULL && tp_new != NULL)
+        {
+          struct ggml_threadpool_params tpp = ggml_threadpool_params_default (o->threads);
+          tpp.poll = 0;
+          pool = tp_new (&tpp);
+        }
+      if (pool != NULL)
+        llama_attach_threadpool (c, pool, pool);
+    }
   return c;
+}
+
+static void
+free_pool (void)
+{
+  if (pool == NULL)
+    return;
+  ggml_backend_reg_t reg = ggml_backend_dev_backend_reg (ggml_backend_dev_by_type (GGML_BACKEND_DEVICE_TYPE_CPU));
+  void (*tp_free) (ggml_threadpool_t) =
+    (void (*) (ggml_threadpool_t)) ggml_backend_reg_get_proc_address (reg, "ggml_threadpool_free");
+  if (tp_free)
+    tp_free (pool);
+  pool = NULL;
 }
 
 /* --- small helpers ------------------------------------------------------ */
@@ -260,42 +296,49 @@ round_up (uint32_t n, uint32_t m)
 
 /* --- commands ----------------------------------------------------------- */
 
+/* One line of ids per input; several --file arguments share one vocabulary
+ * load (the real-scale vocabulary takes a second to load). */
 static int
 cmd_tokenize (const options *o)
 {
-  size_t len;
-  char *text;
-
-  if ((o->text == NULL) == (o->file == NULL))
+  if ((o->text == NULL) == (o->n_files == 0))
     return fail ("tokenize needs exactly one of --text and --file");
-  if (o->text)
-    {
-      len = strlen (o->text);
-      text = strdup (o->text);
-    }
-  else if ((text = read_file (o->file, &len)) == NULL)
-    return fail ("cannot read %s", o->file);
 
   struct llama_model *m = load_model (o, true, true);
   if (m == NULL)
     return 1;
   const struct llama_vocab *v = llama_model_get_vocab (m);
-  int32_t cap = (int32_t) len + 16;
-  llama_token *ids = malloc ((size_t) cap * sizeof *ids);
-  int32_t n = llama_tokenize (v, text, (int32_t) len, ids, cap, !o->no_bos, !o->no_special);
-  if (n < 0)
+  int n_inputs = o->text ? 1 : o->n_files;
+
+  for (int k = 0; k < n_inputs; k++)
     {
-      cap = -n;
-      ids = realloc (ids, (size_t) cap * sizeof *ids);
-      n = llama_tokenize (v, text, (int32_t) len, ids, cap, !o->no_bos, !o->no_special);
+      size_t len;
+      char *text;
+      if (o->text)
+        {
+          len = strlen (o->text);
+          text = strdup (o->text);
+        }
+      else if ((text = read_file (o->files[k], &len)) == NULL)
+        return fail ("cannot read %s", o->files[k]);
+
+      int32_t cap = (int32_t) len + 16;
+      llama_token *ids = malloc ((size_t) cap * sizeof *ids);
+      int32_t n = llama_tokenize (v, text, (int32_t) len, ids, cap, !o->no_bos, !o->no_special);
+      if (n < 0)
+        {
+          cap = -n;
+          ids = realloc (ids, (size_t) cap * sizeof *ids);
+          n = llama_tokenize (v, text, (int32_t) len, ids, cap, !o->no_bos, !o->no_special);
+        }
+      if (n < 0)
+        return fail ("tokenize failed");
+      for (int32_t i = 0; i < n; i++)
+        printf (i ? " %d" : "%d", ids[i]);
+      putchar ('\n');
+      free (ids);
+      free (text);
     }
-  if (n < 0)
-    return fail ("tokenize failed");
-  for (int32_t i = 0; i < n; i++)
-    printf (i ? " %d" : "%d", ids[i]);
-  putchar ('\n');
-  free (ids);
-  free (text);
   llama_model_free (m);
   return 0;
 }
@@ -601,8 +644,8 @@ main (int argc, char **argv)
 #define TAKE(opt) (strcmp (a, opt) == 0 && val && (i++, true))
       if (TAKE ("--text"))
         o.text = val;
-      else if (TAKE ("--file"))
-        o.file = val;
+      else if (strcmp (a, "--file") == 0 && val && o.n_files < 256 && (i++, true))
+        o.files[o.n_files++] = val;
       else if (TAKE ("--tokens"))
         o.tokens = val;
       else if (TAKE ("--out"))
@@ -663,6 +706,7 @@ main (int argc, char **argv)
       usage (stderr);
       r = 2;
     }
+  free_pool ();
   llama_backend_free ();
   return r;
 }

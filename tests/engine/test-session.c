@@ -29,7 +29,7 @@ static int failures;
       }                                                         \
   } while (0)
 
-#define N_TOK 60
+#define N_TOK 300
 
 static int32_t n_vocab;
 static int32_t prompt[N_TOK];
@@ -84,7 +84,7 @@ test_batching (gm_model *m)
   float *all = malloc (sizeof (float) * N_TOK * (size_t) n_vocab);
   float *one = malloc (sizeof (float) * (size_t) n_vocab);
   float *last = malloc (sizeof (float) * (size_t) n_vocab);
-  gm_session *s = new_session (m, 128, 0, GM_KV_SWA_SLACK);
+  gm_session *s = new_session (m, 512, 0, GM_KV_SWA_SLACK);
   gm_error err;
   const size_t chunks[] = { 1, 7, 13, N_TOK };
 
@@ -109,8 +109,8 @@ test_batching (gm_model *m)
     }
   gm_session_free (s);
 
-  /* small micro-batches, a ring with no slack (wraps at 16 + 5 − 1 slots) */
-  s = new_session (m, 128, 5, 0);
+  /* small micro-batches, a ring with no slack (one pad block of slots) */
+  s = new_session (m, 512, 5, 0);
   CHECK (s->kv.swa.cap < N_TOK, "ring should wrap (cap %u)", s->kv.swa.cap);
   eval_chunks (s, prompt, N_TOK, N_TOK, last);
   CHECK (rel_diff (last, all + (size_t) (N_TOK - 1) * n_vocab, (size_t) n_vocab) < 1e-5,
@@ -131,8 +131,8 @@ test_truncate_case (gm_model *m, uint32_t ubatch, uint32_t slack, size_t keep, b
   int32_t other[N_TOK];
   float *a = malloc (sizeof (float) * (size_t) n_vocab);
   float *b = malloc (sizeof (float) * (size_t) n_vocab);
-  gm_session *s = new_session (m, 128, ubatch, slack);
-  gm_session *fresh = new_session (m, 128, ubatch, slack);
+  gm_session *s = new_session (m, 512, ubatch, slack);
+  gm_session *fresh = new_session (m, 512, ubatch, slack);
   size_t n;
 
   memcpy (other, prompt, sizeof other);
@@ -159,8 +159,8 @@ static void
 test_truncate (gm_model *m)
 {
   test_truncate_case (m, 0, GM_KV_SWA_SLACK, 30, false);
-  /* ring of 20 slots: keeping 58 needs positions 43..57, still held */
-  test_truncate_case (m, 5, 0, 58, false);
+  /* ring of 256 slots holding 44..299: keeping 298 needs 283..297 */
+  test_truncate_case (m, 5, 0, 298, false);
   /* keeping 40 needs 25..39, long overwritten: the session replays */
   test_truncate_case (m, 5, 0, 40, true);
   test_truncate_case (m, 5, 0, 0, false);

@@ -81,6 +81,7 @@ g4_shape_e2b (g4_shape *s)
 }
 
 static const g4_shape *cur; /* the shape being written, for the variations */
+static uint64_t cur_bytes;
 
 static bool
 want (const char *key)
@@ -98,6 +99,7 @@ t2 (gw_writer *w, const char *name, uint32_t type, int64_t ne0, int64_t ne1)
   if (cur->bad_tensor != NULL && strcmp (cur->bad_tensor, name) == 0)
     ne[1] += 32;
   gw_tensor_cb (w, name, type, ne[1] == 1 ? 1 : 2, ne, NULL, NULL);
+  cur_bytes += g4_tensor_bytes (type, ne[0], ne[1]);
 }
 
 #define KV(fn, key, ...)            \
@@ -108,7 +110,7 @@ t2 (gw_writer *w, const char *name, uint32_t type, int64_t ne0, int64_t ne1)
     }                               \
   while (0)
 
-void
+uint64_t
 g4_write (gw_writer *w, const g4_shape *s)
 {
   const uint32_t L = s->n_layer, H = s->n_embd, P = s->n_embd_per_layer;
@@ -118,6 +120,7 @@ g4_write (gw_writer *w, const g4_shape *s)
   char name[64];
 
   cur = s;
+  cur_bytes = 0;
   KV (gw_kv_str, "general.architecture", s->arch ? s->arch : "gemma4");
   KV (gw_kv_str, "general.name", "synthetic gemma4");
   KV (gw_kv_u32, "general.file_type", 7);
@@ -213,4 +216,5 @@ g4_write (gw_writer *w, const g4_shape *s)
       t2 (w, N ("layer_output_scale.weight"), T_F32, 1, 1);
 #undef N
     }
+  return cur_bytes;
 }

@@ -39,8 +39,9 @@ void g4_shape_tiny (g4_shape *s);
 /* Real E2B dimensions (35 layers, H 1536, full at il % 5 == 4). */
 void g4_shape_e2b (g4_shape *s);
 
-/* Adds all keys and tensors (fill NULL: zero data). */
-void g4_write (gw_writer *w, const g4_shape *s);
+/* Adds all keys and tensors (fill NULL: zero data). Returns the sum of the
+ * tensors' data sizes by g4_tensor_bytes, for checking what readers report. */
+uint64_t g4_write (gw_writer *w, const g4_shape *s);
 
 /* Bytes of a tensor of the given type and shape, from the block table in
  * docs §3.4 (not from the kernels library). */

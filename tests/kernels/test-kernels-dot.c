@@ -283,26 +283,46 @@ check_elementwise (void)
     bad += fabs (out[i] - a[i] * sc) > 1e-6 * (fabs (a[i] * sc) + 1e-6);
   KT_CHECK (bad == 0, "rmsnorm: %d bad", bad);
 
-  /* softmax: sums to one, matches float64, survives -inf (masked) */
-  float s[N];
-  for (int i = 0; i < N; i++)
-    s[i] = a[i] * 10.0f;
-  s[5] = -INFINITY;
-  gk_softmax (s, N);
-  double mx = -1e30, tot = 0, sum = 0;
-  for (int i = 0; i < N; i++)
-    if (i != 5 && a[i] * 10.0f > mx)
-      mx = a[i] * 10.0f;
-  for (int i = 0; i < N; i++)
-    tot += i == 5 ? 0 : exp (a[i] * 10.0f - mx);
-  bad = 0;
-  for (int i = 0; i < N; i++)
+  /* softmax, every variant: sums to one, matches float64, survives -inf
+   * (masked) and scores far below the maximum */
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
     {
-      double want = i == 5 ? 0 : exp (a[i] * 10.0f - mx) / tot;
-      bad += fabs (s[i] - want) > 1e-6 * want + 1e-12;
-      sum += s[i];
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      for (int round = 0; round < 2; round++)
+        {
+          float sm[N];
+          const float spread = round ? 30.0f : 3.0f; /* scores down to ~-200 */
+          for (int i = 0; i < N; i++)
+            sm[i] = a[i] * spread;
+          sm[5] = -INFINITY;
+          sm[17] = -INFINITY;
+          /* reference from the same float differences x - max the
+           * kernels see (that subtraction alone is inexact) */
+          float mx = -INFINITY;
+          double tot = 0, sum = 0;
+          for (int i = 0; i < N; i++)
+            if (sm[i] > mx)
+              mx = sm[i];
+          double ref[N];
+          for (int i = 0; i < N; i++)
+            {
+              ref[i] = (i == 5 || i == 17) ? 0 : exp ((double) (sm[i] - mx));
+              tot += ref[i];
+            }
+          gk_softmax (sm, N);
+          bad = 0;
+          for (int i = 0; i < N; i++)
+            {
+              double want = ref[i] / tot;
+              bad += !(fabs (sm[i] - want) <= 1e-6 * want + 1e-37);
+              sum += sm[i];
+            }
+          KT_CHECK (bad == 0 && fabs (sum - 1) < 1e-5, "%s softmax: %d bad, sum %g",
+                    gk_variant_label (v), bad, sum);
+        }
     }
-  KT_CHECK (bad == 0 && fabs (sum - 1) < 1e-5, "softmax: %d bad, sum %g", bad, sum);
+  gk_force_variant (GK_VARIANT_SCALAR);
 }
 
 static void

@@ -6,9 +6,9 @@
  *
  * Checked bit for bit: every reference quantizer and dequantizer, the F16
  * and BF16 converters, the GELU table, and (on CPUs with AVX2) the AVX2
- * activation quantizers and dot products against ggml's "haswell" build.
- * Q2_K/Q3_K dots have no AVX2 kernel here yet and are only compared with
- * a tolerance.
+ * activation quantizers and dot products of every weight type against
+ * ggml's "haswell" build (our AVX-512 variant too: it computes the same
+ * integer sums with VNNI and the same float accumulation).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -173,7 +173,7 @@ check_cpu (void *cpu, gk_variant v)
     { "ggml_vec_dot_q6_K_q8_K", GK_TYPE_Q6_K, true }, { "ggml_vec_dot_q4_1_q8_1", GK_TYPE_Q4_1, true },
     { "ggml_vec_dot_q5_0_q8_0", GK_TYPE_Q5_0, true }, { "ggml_vec_dot_q5_1_q8_1", GK_TYPE_Q5_1, true },
     { "ggml_vec_dot_q4_K_q8_K", GK_TYPE_Q4_K, true }, { "ggml_vec_dot_q5_K_q8_K", GK_TYPE_Q5_K, true },
-    { "ggml_vec_dot_q2_K_q8_K", GK_TYPE_Q2_K, false }, { "ggml_vec_dot_q3_K_q8_K", GK_TYPE_Q3_K, false },
+    { "ggml_vec_dot_q2_K_q8_K", GK_TYPE_Q2_K, true }, { "ggml_vec_dot_q3_K_q8_K", GK_TYPE_Q3_K, true },
     { "ggml_vec_dot_f16", GK_TYPE_F16, true }, { "ggml_vec_dot_bf16", GK_TYPE_BF16, true },
     { "ggml_vec_dot_f32", GK_TYPE_F32, true },
   };

@@ -365,8 +365,7 @@ main (int argc, char **argv)
   const float score_std = 2.0f, post_w = 0.35f, out_scale = 0.95f;
 
   /* logits RMS = sigma_e * sqrt(H) * RMS(final normed state) ~ 2 */
-  gen_tensor *te = add_tensor (&tl, tc->embed, H, V, GEN_DIST_GAUSS, 0.0f, 2.0f * s_h, "token_embd.weight");
-  te->row_log_sigma = getenv ("GEN_ROWSIG") ? (float) atof (getenv ("GEN_ROWSIG")) : 0.0f;
+  add_tensor (&tl, tc->embed, H, V, GEN_DIST_GAUSS, 0.0f, 2.0f * s_h, "token_embd.weight");
   /* tok part of the PLE is scaled by sqrt(P): unit RMS after scaling */
   add_tensor (&tl, tc->embed, (int64_t) L * P, V, GEN_DIST_GAUSS, 0.0f, 1.0f / sqrtf ((float) P),
               "per_layer_token_embd.weight");
@@ -426,8 +425,8 @@ main (int argc, char **argv)
   if (!ok)
     fprintf (stderr, "gemlet-gen-model: %s\n", err);
   else
-    fprintf (stderr, "gemlet-gen-model: wrote %s: %s %s, %zu tensors, %u tokens, %.2f GB of weights, %.1f s\n",
-             out, sh->name, tc->name, tl.n, vocab.n_tokens, (double) total / 1e9, now_s () - t0);
+    fprintf (stderr, "gemlet-gen-model: wrote %s: %s %s, %zu tensors, %u tokens, %u merges, %.2f GB of weights, %.1f s\n",
+             out, sh->name, tc->name, tl.n, vocab.n_tokens, vocab.n_merges, (double) total / 1e9, now_s () - t0);
 
   gw_free (w);
   free (tl.t);

@@ -83,10 +83,6 @@ typedef struct {
   float mean;
   float sigma;
   const float *values;
-  /* > 0: every row's sigma is multiplied by a log-normal factor with this
-   * log-sigma (mean square 1), like the uneven row norms of trained
-   * embedding tables */
-  float row_log_sigma;
   /* Quantized types only: draw block codes and scales directly instead of
    * quantizing random floats (orders of magnitude faster for the multi-GB
    * tables; still a valid file with realistic magnitudes). */

@@ -176,11 +176,6 @@ gen_tensor_row (const gen_tensor *t, int64_t row, void *dst, float *scratch)
   float sigma = t->sigma;
 
   pthread_once (&tables_once, build_tables);
-  if (t->row_log_sigma > 0)
-    {
-      gen_rng_init (&r, ~t->seed, (uint64_t) row);
-      sigma *= expf (t->row_log_sigma * gen_rng_gauss (&r) - t->row_log_sigma * t->row_log_sigma);
-    }
   gen_rng_init (&r, t->seed, (uint64_t) row);
 
   if (t->direct && (t->type == GK_TYPE_Q4_0 || t->type == GK_TYPE_Q8_0 || t->type == GK_TYPE_Q6_K))
