@@ -32,6 +32,7 @@ struct _GemletSidebar
   char               *query;        /* case-folded */
   GCancellable       *search_cancellable;
   guint               selecting;
+  guint               reselect_idle;
 
   AdwHeaderBar       *header_bar;
   GtkToggleButton    *search_button;
@@ -112,11 +113,25 @@ reselect (GemletSidebar *self)
     }
 }
 
+static gboolean
+reselect_idle_cb (gpointer user_data)
+{
+  GemletSidebar *self = user_data;
+
+  self->reselect_idle = 0;
+  reselect (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Items moved (a conversation went to the top) or were filtered: select the
+ * shown conversation again, once the list view has seen the change. */
 static void
 items_changed_cb (GemletSidebar *self)
 {
   update_stack (self);
-  reselect (self);
+  if (self->reselect_idle == 0)
+    self->reselect_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reselect_idle_cb, self, NULL);
 }
 
 static void
@@ -252,6 +267,7 @@ gemlet_sidebar_dispose (GObject *object)
 
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
+  g_clear_handle_id (&self->reselect_idle, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), GEMLET_TYPE_SIDEBAR);
   g_clear_object (&self->selection);
   g_clear_object (&self->filter_model);

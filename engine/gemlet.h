@@ -153,7 +153,8 @@ typedef struct {
 } gm_chat_message;
 
 /* Renders a conversation as the model's chat template would (including the
- * leading <bos> text). Returns a malloc'd string the caller frees with
+ * leading <bos> text, so tokenize the result with add_bos=false and
+ * parse_special=true). Returns a malloc'd string the caller frees with
  * free(), or NULL with err set. */
 char *gm_chat_render (const gm_model *model, const gm_chat_message *msgs, size_t n_msgs,
                       bool add_generation_prompt, bool enable_thinking, gm_error *err);

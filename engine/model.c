@@ -21,9 +21,6 @@
  * reports, so a cancel request is seen quickly. */
 #define PREFAULT_CHUNK (32u << 20)
 
-gm_status gm_fwd_fail (gm_error *err, gm_status code, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
-
 gm_status
 gm_fwd_fail (gm_error *err, gm_status code, const char *fmt, ...)
 {

@@ -350,10 +350,7 @@ gm_sampler_sample (gm_sampler *s, float *logits, int32_t n_vocab, const int32_t 
     for (size_t i = 0; i < n; i++)
       s->c[i] = (cand) { isnan (logits[i]) ? -INFINITY : logits[i], (int32_t) i };
   if (s->p.top_p < 1.0f)
-    {
-      n = top_p_cut (s->c, n, s->p.top_p, sorted);
-      sorted = true;
-    }
+    n = top_p_cut (s->c, n, s->p.top_p, sorted);
   max = -INFINITY;
   for (size_t i = 0; i < n; i++)
     if (s->c[i].logit > max)

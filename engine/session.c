@@ -12,9 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-gm_status gm_fwd_fail (gm_error *err, gm_status code, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
-
 #define DEFAULT_N_CTX 8192
 
 void

@@ -60,8 +60,11 @@ uint16_t gk_fp32_to_bf16 (float f);
 /* Reference dequantize of n values (n a multiple of the block size). */
 void gk_dequantize_row (uint32_t type, const void *src, float *dst, int64_t n);
 
-/* Reference quantize of n values; returns bytes written (0 on bad args).
- * Matches ggml's *_ref quantizers so files we write load identically there. */
+/* Reference quantize of n finite values; returns bytes written (0 on bad
+ * args).  Output is byte-identical to ggml's *_ref quantizers (what
+ * llama-quantize writes without an imatrix) for every supported type; the
+ * unit tests hold hashes of ggml's output and the conformance suite compares
+ * against libggml directly. */
 size_t gk_quantize_row_ref (uint32_t type, const float *src, void *dst, int64_t n);
 
 /* Row conversions for activations and the KV cache: exact, F16C-backed
@@ -112,8 +115,9 @@ bool gk_force_variant (gk_variant v);
 uint32_t gk_vec_dot_type (uint32_t wtype);
 
 /* Convert k floats (k a multiple of the act_type block size) to act_type,
- * which must be a value gk_vec_dot_type returns.  Uses the current
- * variant's converter (which mirrors ggml's for that ISA). */
+ * which must be a value gk_vec_dot_type returns; dst must not overlap x.
+ * Uses the current variant's converter, which mirrors ggml's for that ISA
+ * (e.g. AVX2 rounds Q8_0 codes half-to-even, the scalar one away from 0). */
 void gk_quantize_act (uint32_t act_type, const float *x, void *dst, int64_t k);
 
 /* y[c * y_stride + r] = dot (row r of W, column c of X) for row_begin <= r <

@@ -11,13 +11,16 @@
 #include <glib/gstdio.h>
 
 #include "gemlet-application.h"
+#include "gemlet-message-row.h"
 #include "gemlet-import-dialog.h"
 #include "gemlet-model-picker.h"
 #include "gemlet-window.h"
 
 static GemletApplication *app;
 static const char *shot_dir;
+static const char *shot_prefix = "";
 static char *model_path;
+static gboolean real_engine;
 static int failures;
 
 static void
@@ -85,13 +88,21 @@ screenshot (GtkWidget  *widget,
   node = gtk_snapshot_free_to_node (snapshot);
   if (node == NULL)
     {
+      /* Not drawn yet: give it a moment more. */
+      iterate_for (1000);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  if (node == NULL)
+    {
       check (FALSE, name);
       return;
     }
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_strdup_printf ("%s/screenshot-%s.png", shot_dir, name);
+  path = g_strdup_printf ("%s/screenshot-%s%s.png", shot_dir, shot_prefix, name);
   check (gdk_texture_save_to_png (texture, path), path);
 }
 
@@ -99,9 +110,9 @@ screenshot (GtkWidget  *widget,
 static void
 screenshot_screen (const char *name)
 {
-  g_autofree char *path = g_strdup_printf ("%s/screenshot-%s.png", shot_dir, name);
-  g_autofree char *crop = g_strdup_printf ("png:%s", path);
-  const char *argv[] = { "import", "-window", "root", "-crop", "1000x700+0+0", crop, NULL };
+  g_autofree char *path = g_strdup_printf ("%s/screenshot-%s%s.png", shot_dir, shot_prefix, name);
+  g_autofree char *target = g_strdup_printf ("png:%s", path);
+  const char *argv[] = { "import", "-window", "root", target, NULL };
   g_autoptr(GError) error = NULL;
   int status = 0;
 
@@ -142,6 +153,34 @@ wait_toplevel (GType type)
   return find_toplevel (type);
 }
 
+static void
+collect_widgets (GtkWidget *root,
+                 GType      type,
+                 GPtrArray *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        g_ptr_array_add (out, child);
+      collect_widgets (child, type, out);
+    }
+}
+
+/* The nth widget of a type, depth first. */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type,
+             guint      nth)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_widgets (root, type, found);
+
+  return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
+}
+
 static gboolean
 store_ready (gpointer data)
 {
@@ -163,6 +202,60 @@ set_size (GtkWindow *window,
   iterate_for (600);
 }
 
+/* With the real engine and a tiny synthetic model (random weights): the
+ * reply is gibberish, but loading, streaming, stop and the memory report go
+ * through the real code. */
+static void
+run_real_engine_script (GtkWindow *window)
+{
+  GSettings *settings = gemlet_application_get_settings (app);
+  GemletConversation *conversation;
+  GtkWindow *dialog;
+
+  g_settings_set_uint (settings, "max-reply-tokens", 40);
+  g_settings_set_uint (settings, "context-length", 512);
+  g_settings_set_uint (settings, "threads", 2);
+
+  /* The tiny model is a Gemma 4 of an unknown size: import refuses it. */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (model_path);
+
+    gemlet_window_import_file (GEMLET_WINDOW (window), file);
+    dialog = wait_toplevel (GEMLET_TYPE_IMPORT_DIALOG);
+    check (dialog != NULL, "import dialog shown");
+    if (dialog != NULL)
+      {
+        screenshot (GTK_WIDGET (dialog), "import-refused");
+        gtk_window_close (dialog);
+      }
+  }
+
+  gemlet_window_load_model (GEMLET_WINDOW (window), model_path);
+  check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 30000), "real model loaded");
+
+  gemlet_window_send (GEMLET_WINDOW (window), "Hello!");
+  check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 60000), "real reply finished");
+  conversation = gemlet_window_get_conversation (GEMLET_WINDOW (window));
+  check (conversation != NULL && gemlet_conversation_get_n_messages (conversation) == 2, "real: two messages");
+  if (conversation != NULL && gemlet_conversation_get_n_messages (conversation) == 2)
+    {
+      GemletMessage *reply = gemlet_conversation_get_message (conversation, 1);
+
+      check (gemlet_message_get_length (reply) > 0, "real: reply has text");
+      check (gemlet_message_get_stats (reply) != NULL, "real: reply has speed");
+    }
+  screenshot (GTK_WIDGET (window), "chat");
+
+  /* Stop: a second turn, stopped at once (prefix reuse and abort). */
+  gemlet_window_send (GEMLET_WINDOW (window), "And again?");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-memory", NULL);
+  iterate_for (50);
+  gemlet_engine_worker_stop (gemlet_application_get_worker (app));
+  check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 30000), "real: stopped");
+  iterate_for (1200);
+  screenshot_screen ("memory");
+}
+
 static void
 run_script (GtkWindow *window)
 {
@@ -176,8 +269,18 @@ run_script (GtkWindow *window)
   set_size (window, 1000, 700);
 
   check (wait_until (store_ready, NULL, 5000), "store opened");
+
+  if (real_engine)
+    {
+      run_real_engine_script (window);
+      return;
+    }
+
   check (gemlet_application_get_store_error (app) == NULL, "store has no error");
   screenshot (GTK_WIDGET (window), "01-no-model");
+  set_size (window, 360, 720);
+  screenshot (GTK_WIDGET (window), "01b-no-model-narrow");
+  set_size (window, 1000, 700);
 
   /* Model picker */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-model", NULL);
@@ -228,6 +331,32 @@ run_script (GtkWindow *window)
     }
   screenshot (GTK_WIDGET (window), "07-chat-light");
 
+  /* Regenerate the reply, then edit the question and resend it. */
+  {
+    GtkWidget *user_row = find_widget (GTK_WIDGET (window), GEMLET_TYPE_MESSAGE_ROW, 0);
+    GtkWidget *model_row = find_widget (GTK_WIDGET (window), GEMLET_TYPE_MESSAGE_ROW, 1);
+
+    check (user_row != NULL && model_row != NULL, "message rows found");
+    if (user_row != NULL && model_row != NULL)
+      {
+        g_setenv ("GEMLET_FAKE_REPLY", "A *regenerated* reply.", TRUE);
+        g_signal_emit_by_name (model_row, "regenerate");
+        check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 20000), "regenerated");
+        check (gemlet_conversation_get_n_messages (conversation) == 2 &&
+               g_strcmp0 (gemlet_message_get_content (gemlet_conversation_get_message (conversation, 1)),
+                          "A *regenerated* reply.") == 0, "regenerate replaced the reply");
+
+        g_setenv ("GEMLET_FAKE_REPLY", "An answer to the edited question.", TRUE);
+        g_signal_emit_by_name (user_row, "edit-resend", "What can you do offline, in one line?");
+        check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 20000), "edited");
+        check (gemlet_conversation_get_n_messages (conversation) == 2 &&
+               g_strcmp0 (gemlet_message_get_content (gemlet_conversation_get_message (conversation, 0)),
+                          "What can you do offline, in one line?") == 0, "edit replaced the question");
+        screenshot (GTK_WIDGET (window), "07b-edited");
+        g_unsetenv ("GEMLET_FAKE_REPLY");
+      }
+  }
+
   /* A second, shorter conversation for the sidebar */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
   g_setenv ("GEMLET_FAKE_REPLY", "An old silent pond,\nA frog jumps into the pond —\nsplash! Silence again.", TRUE);
@@ -237,6 +366,28 @@ run_script (GtkWindow *window)
   conversations = gemlet_store_get_conversations (gemlet_application_get_store (app));
   check (g_list_model_get_n_items (conversations) == 2, "two conversations");
   gemlet_window_show_conversation (GEMLET_WINDOW (window), conversation);
+
+  /* Search by content: only the haiku conversation mentions a frog. */
+  {
+    GtkWidget *entry = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, 0);
+    GtkWidget *list = find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_VIEW, 0);
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+    check (entry != NULL && list != NULL, "search entry and list found");
+    if (entry != NULL && list != NULL)
+      {
+        GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+
+        gtk_editable_set_text (GTK_EDITABLE (entry), "frog");
+        iterate_for (800);
+        check (g_list_model_get_n_items (model) == 1, "search finds message text");
+        screenshot (GTK_WIDGET (window), "07c-search");
+        gtk_editable_set_text (GTK_EDITABLE (entry), "");
+        iterate_for (500);
+        check (g_list_model_get_n_items (model) == 2, "search cleared");
+        gtk_widget_activate_action (GTK_WIDGET (window), "win.show-sidebar", NULL);
+      }
+  }
 
   /* Memory popover */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-memory", NULL);
@@ -329,8 +480,17 @@ main (int   argc,
   if (shot_dir == NULL)
     shot_dir = ".";
 
-  model_path = g_build_filename (tmp, "gemma-4-E2B_q4_0-it.gguf", NULL);
-  g_file_set_contents (model_path, "FAKE-GEMMA4 E2B Q4_0\n", -1, NULL);
+  if (g_getenv ("GEMLET_TEST_MODEL") != NULL)
+    {
+      real_engine = TRUE;
+      shot_prefix = "real-";
+      model_path = g_strdup (g_getenv ("GEMLET_TEST_MODEL"));
+    }
+  else
+    {
+      model_path = g_build_filename (tmp, "gemma-4-E2B_q4_0-it.gguf", NULL);
+      g_file_set_contents (model_path, "FAKE-GEMMA4 E2B Q4_0\n", -1, NULL);
+    }
 
   app = gemlet_application_new ();
   g_application_set_flags (G_APPLICATION (app),

@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # greedy-compare.sh MODEL HI FRAC N_PROMPTS — shared by the greedy tests.
 #
-# Tries N_PROMPTS fixed prompts (24 ids below HI) with llama.cpp and keeps
-# the one whose greedy run goes longest before a near-tie (top-2 margin <
-# FRAC·s), then checks that gemlet-cli generates the same 32 tokens up to
-# that step.
+# Runs llama.cpp greedily on N_PROMPTS fixed prompts (24 ids below HI),
+# each until its first near-tie (top-2 margin < FRAC·s, s = that step's
+# logits RMS; past it either choice is right) or 32 tokens, keeps the
+# prompt with the longest decisive run, and checks that gemlet-cli
+# generates the same tokens for all those steps.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 source "$(dirname "$0")/common.sh"
 
 model=$1 hi=$2 frac=$3 n_prompts=$4
 n=32 best=-1 best_seed=0
-for ((seed = 1; seed <= n_prompts; seed++)); do
+for ((seed = 1; seed <= n_prompts && best < n; seed++)); do
   ids=$(prompt_ids $((seed * 7919)) 24 107 "$hi")
-  "$LLAMA_REF" generate "$model" --tokens "$ids" -n $n --margins "$work/m$seed" -t "$threads" > "$work/ref$seed"
+  start=$(date +%s)
+  "$LLAMA_REF" generate "$model" --tokens "$ids" -n $n --margins "$work/m$seed" --stop-below "$frac" \
+    -t "$threads" > "$work/ref$seed"
   k=$(first_near_tie "$work/m$seed" "$frac")
-  echo "prompt $seed: decisive for $k steps"
+  echo "prompt $seed: decisive for $k steps ($(($(date +%s) - start)) s)"
   if ((k > best)); then best=$k best_seed=$seed; fi
 done
 
@@ -25,8 +28,14 @@ echo "prompt:    $ids"
 echo "llama.cpp: ${ref[*]}"
 echo "margins/s: $(awk '{ printf "%.3f ", $3 / $4 }' "$work/m$best_seed")"
 
+limit=$best
+((limit > ${#ref[@]})) && limit=${#ref[@]}
+if ((limit == 0)); then
+  echo "FAIL: no decisive step in any prompt; nothing to compare"; exit 1
+fi
+
 start=$(date +%s)
-if ! out=$("$GEMLET_CLI" generate "$model" --tokens "$ids" -n $n --greedy --print-ids -t "$threads" 2>"$work/err"); then
+if ! out=$("$GEMLET_CLI" generate "$model" --tokens "$ids" -n "$limit" --greedy --print-ids -t "$threads" 2>"$work/err"); then
   echo "FAIL: gemlet-cli generate failed:"; cat "$work/err"; exit 1
 fi
 read -r -a ours <<<"$(ids_of "$out")"
@@ -37,14 +46,9 @@ if ((${#ours[@]} > ${#prompt[@]})) && [[ "${ours[*]:0:${#prompt[@]}}" == "${prom
 fi
 echo "gemlet:    ${ours[*]}   ($(($(date +%s) - start)) s)"
 
-limit=$best
-((limit > ${#ref[@]})) && limit=${#ref[@]}
-if ((limit == 0)); then
-  echo "FAIL: no decisive step in any prompt; nothing to compare"; exit 1
-fi
 for ((i = 0; i < limit; i++)); do
   if [[ "${ours[$i]:-none}" != "${ref[$i]}" ]]; then
-    echo "FAIL: step $i: gemlet ${ours[$i]:-none}, llama.cpp ${ref[$i]} (margin decisive up to step $best)"
+    echo "FAIL: step $i: gemlet ${ours[$i]:-none}, llama.cpp ${ref[$i]} (decisive up to step $best)"
     exit 1
   fi
 done

@@ -6,7 +6,9 @@
  *   llama-ref tokenize MODEL (--text T | --file F...) [--no-bos] [--no-special]
  *   llama-ref logits   MODEL --tokens "IDS" --out PATH [--all]
  *   llama-ref generate MODEL --tokens "IDS" -n N [--margins PATH]
- *                      (margins: "step id top2-margin logits-RMS" per line)
+ *                      [--stop-below F]  (margins: "step id top2-margin logits-RMS"
+ *                      per line; with F, stop at the first step whose margin
+ *                      is below F times the logits RMS, before printing it)
  *   llama-ref bench    MODEL [-p 512] [-n 128] [--json] [--ref-settings]
  *   llama-ref stats    MODEL --tokens "IDS"      (activation statistics)
  *   common: -t N (threads, default 2), --cpu-variant NAME, -v
@@ -49,6 +51,7 @@ typedef struct {
   int n_files;
   bool no_bos, no_special, all, json, ref_settings, verbose;
   int threads, n_predict, n_prompt;
+  double stop_below;
 } options;
 
 static bool verbose_log;
@@ -427,14 +430,16 @@ cmd_generate (const options *o)
       float margin;
       const float *l = llama_get_logits_ith (c, -1);
       top2 (l, n_vocab, &tok, &margin);
-      printf (step ? " %d" : "%d", tok);
+      double s2 = 0;
+      for (int32_t i = 0; i < n_vocab; i++)
+        s2 += (double) l[i] * l[i];
+      const double rms = sqrt (s2 / n_vocab);
       if (mf)
-        {
-          double s2 = 0;
-          for (int32_t i = 0; i < n_vocab; i++)
-            s2 += (double) l[i] * l[i];
-          fprintf (mf, "%d %d %.9g %.9g\n", step, tok, margin, sqrt (s2 / n_vocab));
-        }
+        fprintf (mf, "%d %d %.9g %.9g\n", step, tok, margin, rms);
+      /* past a near-tie nothing is compared: stop there */
+      if (o->stop_below > 0 && margin < o->stop_below * rms)
+        break;
+      printf (step ? " %d" : "%d", tok);
       if (llama_vocab_is_eog (v, tok) || step + 1 == o->n_predict)
         break;
       if (!decode (c, &tok, 1, n + step, false))
@@ -617,7 +622,7 @@ usage (FILE *fp)
   fputs ("Usage:\n"
          "  llama-ref tokenize MODEL (--text T | --file F) [--no-bos] [--no-special]\n"
          "  llama-ref logits MODEL --tokens \"IDS\" --out PATH [--all]\n"
-         "  llama-ref generate MODEL --tokens \"IDS\" -n N [--margins PATH]\n"
+         "  llama-ref generate MODEL --tokens \"IDS\" -n N [--margins PATH [--stop-below F]]\n"
          "  llama-ref bench MODEL [-p 512] [-n 128] [--json] [--ref-settings]\n"
          "  llama-ref stats MODEL --tokens \"IDS\"\n"
          "Common: -t N (default 2), --cpu-variant NAME (e.g. haswell), -v\n",
@@ -652,6 +657,8 @@ main (int argc, char **argv)
         o.out = val;
       else if (TAKE ("--margins"))
         o.margins = val;
+      else if (TAKE ("--stop-below"))
+        o.stop_below = atof (val);
       else if (TAKE ("--cpu-variant"))
         o.variant = val;
       else if (TAKE ("-t") || TAKE ("--threads"))

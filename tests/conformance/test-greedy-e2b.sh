@@ -11,4 +11,4 @@ source "$(dirname "$0")/common.sh"
 start=$(date +%s)
 "$GEN_MODEL" --shape e2b --type qat --compact --seed 1 -o "$work/e2b.gguf" -t "$threads"
 echo "generated in $(($(date +%s) - start)) s: $(du -h "$work/e2b.gguf" | cut -f1)"
-"$CONFORMANCE_DIR/greedy-compare.sh" "$work/e2b.gguf" 262000 5e-2 2
+"$CONFORMANCE_DIR/greedy-compare.sh" "$work/e2b.gguf" 262000 5e-2 6

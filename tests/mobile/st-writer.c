@@ -112,7 +112,8 @@ stw_tensor (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
   e->name = strdup (name);
   snprintf (e->dtype, sizeof e->dtype, "%s", dtype);
   e->n_dims = n_dims;
-  memcpy (e->shape, shape, n_dims * sizeof *shape);
+  if (n_dims)
+    memcpy (e->shape, shape, n_dims * sizeof *shape);
   e->n_bytes = n_bytes;
   e->data = malloc (n_bytes ? n_bytes : 1);
   if (e->name == NULL || e->data == NULL)
