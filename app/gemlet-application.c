@@ -220,6 +220,26 @@ static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action },
 };
 
+static int
+gemlet_application_handle_local_options (GApplication *app,
+                                         GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("Gemlet %s\n", GEMLET_VERSION);
+      g_print ("Engine %s, kernels: %s\n", gm_version (), gm_kernel_variant ());
+      g_print ("CPU features: %s\n", gm_cpu_features ());
+      g_print ("GTK %u.%u.%u (built with %d.%d.%d), libadwaita %u.%u.%u (built with %d.%d.%d)\n",
+               gtk_get_major_version (), gtk_get_minor_version (), gtk_get_micro_version (),
+               GTK_MAJOR_VERSION, GTK_MINOR_VERSION, GTK_MICRO_VERSION,
+               adw_get_major_version (), adw_get_minor_version (), adw_get_micro_version (),
+               ADW_MAJOR_VERSION, ADW_MINOR_VERSION, ADW_MICRO_VERSION);
+      return 0;
+    }
+
+  return G_APPLICATION_CLASS (gemlet_application_parent_class)->handle_local_options (app, options);
+}
+
 static void
 gemlet_application_startup (GApplication *app)
 {
@@ -287,6 +307,7 @@ gemlet_application_class_init (GemletApplicationClass *klass)
   app_class->shutdown = gemlet_application_shutdown;
   app_class->activate = gemlet_application_activate;
   app_class->open = gemlet_application_open;
+  app_class->handle_local_options = gemlet_application_handle_local_options;
 
   /**
    * GemletApplication::store-opened:
@@ -305,6 +326,13 @@ gemlet_application_class_init (GemletApplicationClass *klass)
 static void
 gemlet_application_init (GemletApplication *self)
 {
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Show the version, the CPU features found and the kernels chosen"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 GemletStore *

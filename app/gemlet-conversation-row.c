@@ -20,6 +20,7 @@ struct _GemletConversationRow
 
   GemletConversation *conversation;
   GtkWidget          *popover;
+  guint               refresh_id;
 
   GtkLabel           *title_label;
   GtkLabel           *time_label;
@@ -42,6 +43,37 @@ update (GemletConversationRow *self)
   when = gemlet_format_relative_time (gemlet_conversation_get_updated (self->conversation),
                                       g_get_real_time ());
   gtk_label_set_text (self->time_label, when);
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  update (user_data);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* "5 minutes ago" must move on: refresh while on screen. */
+static void
+gemlet_conversation_row_map (GtkWidget *widget)
+{
+  GemletConversationRow *self = GEMLET_CONVERSATION_ROW (widget);
+
+  GTK_WIDGET_CLASS (gemlet_conversation_row_parent_class)->map (widget);
+
+  update (self);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add_seconds (30, refresh_cb, self);
+}
+
+static void
+gemlet_conversation_row_unmap (GtkWidget *widget)
+{
+  GemletConversationRow *self = GEMLET_CONVERSATION_ROW (widget);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (gemlet_conversation_row_parent_class)->unmap (widget);
 }
 
 static void
@@ -105,6 +137,7 @@ gemlet_conversation_row_dispose (GObject *object)
   GtkWidget *child;
 
   gemlet_conversation_row_set_conversation (self, NULL);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), GEMLET_TYPE_CONVERSATION_ROW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
@@ -135,6 +168,8 @@ gemlet_conversation_row_class_init (GemletConversationRowClass *klass)
 
   object_class->dispose = gemlet_conversation_row_dispose;
   widget_class->size_allocate = gemlet_conversation_row_size_allocate;
+  widget_class->map = gemlet_conversation_row_map;
+  widget_class->unmap = gemlet_conversation_row_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/gemlet/Gemlet/gemlet-conversation-row.ui");
   gtk_widget_class_bind_template_child (widget_class, GemletConversationRow, title_label);

@@ -30,7 +30,8 @@ struct _GemletEngineWorker
   GemletEngineState   state;
   char               *model_path;
   gm_model           *model;
-  gm_session         *session;
+  gm_session         *session;            /* swapped under session_lock */
+  GMutex              session_lock;
   guint               session_n_ctx;
   gm_checkpoint_info  info;
   gm_memory           estimate;
@@ -373,21 +374,32 @@ generate_thread (GTask        *task,
   GError *error = NULL;
   int64_t n_tokens;
 
+  /* A new context length from Preferences: a new session (and KV cache).
+   * The memory panel reads the session from the main thread, so the swap
+   * happens under the lock. */
   if (self->session == NULL || (data->n_ctx != 0 && data->n_ctx != self->session_n_ctx))
     {
       gm_session_opts opts;
+      gm_session *session;
 
+      g_mutex_lock (&self->session_lock);
       g_clear_pointer (&self->session, gm_session_free);
+      g_mutex_unlock (&self->session_lock);
+
       gm_session_opts_init (&opts);
       opts.n_ctx = data->n_ctx;
       opts.n_threads = self->load_settings.n_threads;
-      self->session = gm_session_new (self->model, &opts, &err);
-      if (self->session == NULL)
+      session = gm_session_new (self->model, &opts, &err);
+      if (session == NULL)
         {
           error = error_from_gm (&err, _("Could not prepare the model"));
           goto out;
         }
-      self->session_n_ctx = gm_session_n_ctx (self->session);
+
+      g_mutex_lock (&self->session_lock);
+      self->session = session;
+      self->session_n_ctx = gm_session_n_ctx (session);
+      g_mutex_unlock (&self->session_lock);
     }
 
   prompt = gm_chat_render (self->model, data->messages, data->n_messages, true, false, &err);
@@ -599,7 +611,11 @@ gemlet_engine_worker_get_memory (GemletEngineWorker *self,
     {
       memset (measured, 0, sizeof *measured);
       if (self->model != NULL && self->state != GEMLET_ENGINE_STATE_LOADING)
-        gm_memory_report (self->model, self->session, measured);
+        {
+          g_mutex_lock (&self->session_lock);
+          gm_memory_report (self->model, self->session, measured);
+          g_mutex_unlock (&self->session_lock);
+        }
       else
         {
           guint64 rss = 0, available = 0;
@@ -646,6 +662,7 @@ gemlet_engine_worker_finalize (GObject *object)
   g_string_free (self->pending, TRUE);
   g_clear_error (&self->gen_error);
   g_mutex_clear (&self->mutex);
+  g_mutex_clear (&self->session_lock);
 
   G_OBJECT_CLASS (gemlet_engine_worker_parent_class)->finalize (object);
 }
@@ -728,6 +745,7 @@ static void
 gemlet_engine_worker_init (GemletEngineWorker *self)
 {
   g_mutex_init (&self->mutex);
+  g_mutex_init (&self->session_lock);
   self->pending = g_string_new (NULL);
 }
 

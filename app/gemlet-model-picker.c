@@ -103,16 +103,27 @@ populate (GemletModelPicker *self)
     {
       const GemletModelEntry *entry = &entries[i];
       g_autofree char *installed = gemlet_model_entry_find_installed (entry, models_dir);
+      g_autofree char *selected = g_settings_get_string (self->settings, "selected-model");
       g_autofree char *title = g_strdup_printf ("%s · %s", entry->title, _(entry->flavour));
       g_autofree char *subtitle = describe_entry (entry, text_only);
       g_autofree char *where = NULL;
       g_autofree char *full_subtitle = NULL;
       GtkWidget *row;
 
+      /* Also models used where they are, without copying. */
+      if (installed == NULL && gemlet_model_catalog_find (self->current_path) == entry &&
+          g_file_test (self->current_path, G_FILE_TEST_EXISTS))
+        installed = g_strdup (self->current_path);
+      if (installed == NULL && gemlet_model_catalog_find (selected) == entry &&
+          g_file_test (selected, G_FILE_TEST_EXISTS))
+        installed = g_strdup (selected);
+
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
 
-      if (installed != NULL)
+      if (installed != NULL && g_strcmp0 (installed, self->current_path) == 0)
+        where = g_strdup (_("In use"));
+      else if (installed != NULL)
         where = g_strdup (_("Installed"));
       else
         /* Translators: where to download the model from */

@@ -877,6 +877,11 @@ store_opened_cb (GemletWindow *self)
   first = g_list_model_get_item (list, 0);
   if (self->conversation == NULL && first != NULL)
     gemlet_window_show_conversation (self, first);
+
+  /* On a narrow window, start on the chat when there is nothing to pick
+   * from yet, or no model: that page says what to do next. */
+  if (first == NULL || gemlet_engine_worker_get_state (self->worker) == GEMLET_ENGINE_STATE_EMPTY)
+    show_content (self);
 }
 
 static void

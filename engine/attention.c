@@ -29,6 +29,29 @@ typedef struct
   uint32_t n_slots;
 } attn_job;
 
+/* Masks qc score rows of ns slots by position, then softmax. */
+static void
+mask_softmax (const attn_job *job, int32_t t0, int32_t qc, float *S)
+{
+  const int32_t *slot_pos = job->cache->ring->pos;
+  const int32_t n_swa = (int32_t) job->s->kv.n_swa;
+  const size_t ns = job->n_slots;
+
+  for (int32_t r = 0; r < qc; r++)
+    {
+      const int32_t pq = job->pos[t0 + r];
+      float *row = S + (size_t) r * ns;
+
+      for (size_t i = 0; i < ns; i++)
+        {
+          const int32_t pk = slot_pos[i];
+          if (pk < 0 || pk > pq || (job->swa && pq - pk >= n_swa))
+            row[i] = -INFINITY;
+        }
+      gk_softmax (row, (int64_t) ns);
+    }
+}
+
 static void
 attn_worker (void *arg, int ith, int nth)
 {
@@ -40,8 +63,6 @@ attn_worker (void *arg, int ith, int nth)
   const size_t ldq = (size_t) job->n_head * D;
   const size_t width = job->cache->width;
   const size_t cap = job->cache->ring->cap;
-  const int32_t *slot_pos = job->cache->ring->pos;
-  const int32_t n_swa = (int32_t) job->s->kv.n_swa;
   const size_t ns = job->n_slots;
   float *S = job->s->scr.scores[ith];
 
@@ -51,32 +72,39 @@ attn_worker (void *arg, int ith, int nth)
       const int j = h / group;
       const int32_t t0 = (task / job->n_head) * GM_ATTN_QCHUNK;
       const int32_t qc = job->n - t0 < GM_ATTN_QCHUNK ? job->n - t0 : GM_ATTN_QCHUNK;
-      const float *K = job->cache->k + (size_t) j * D;
-      const float *Vt = job->cache->v + (size_t) j * D * cap;
       const float *Q = job->q + (size_t) t0 * ldq + (size_t) h * D;
       float *O = job->out + (size_t) t0 * ldq + (size_t) h * D;
 
-      /* S[r][slot] = K[slot] · Q[r] */
-      gk_matmul (GK_TYPE_F32, K, width * sizeof (float), D, 0, (int64_t) ns, Q,
-                 ldq * sizeof (float), qc, S, ns);
-
-      for (int32_t r = 0; r < qc; r++)
+      if (job->cache->f16)
         {
-          const int32_t pq = job->pos[t0 + r];
-          float *row = S + (size_t) r * ns;
+          /* as llama.cpp with an F16 cache: Q and the probabilities are
+           * rounded to F16 for the two products */
+          const uint16_t *K = (const uint16_t *) job->cache->k + (size_t) j * D;
+          const uint16_t *Vt = (const uint16_t *) job->cache->v + (size_t) j * D * cap;
+          uint16_t *h16 = job->s->scr.half[ith];
 
-          for (size_t i = 0; i < ns; i++)
-            {
-              const int32_t pk = slot_pos[i];
-              if (pk < 0 || pk > pq || (job->swa && pq - pk >= n_swa))
-                row[i] = -INFINITY;
-            }
-          gk_softmax (row, (int64_t) ns);
+          for (int32_t r = 0; r < qc; r++)
+            gk_fp32_to_fp16_row (Q + (size_t) r * ldq, h16 + (size_t) r * D, D);
+          gk_matmul (GK_TYPE_F16, K, width * sizeof (uint16_t), D, 0, (int64_t) ns, h16,
+                     (size_t) D * sizeof (uint16_t), qc, S, ns);
+          mask_softmax (job, t0, qc, S);
+          gk_fp32_to_fp16_row (S, h16, (int64_t) qc * (int64_t) ns);
+          gk_matmul (GK_TYPE_F16, Vt, cap * sizeof (uint16_t), (int64_t) ns, 0, D, h16,
+                     ns * sizeof (uint16_t), qc, O, ldq);
         }
+      else
+        {
+          const float *K = (const float *) job->cache->k + (size_t) j * D;
+          const float *Vt = (const float *) job->cache->v + (size_t) j * D * cap;
 
-      /* O[r][d] = Vt[d] · S[r] */
-      gk_matmul (GK_TYPE_F32, Vt, cap * sizeof (float), (int64_t) ns, 0, D, S,
-                 ns * sizeof (float), qc, O, ldq);
+          /* S[r][slot] = K[slot] · Q[r] */
+          gk_matmul (GK_TYPE_F32, K, width * sizeof (float), D, 0, (int64_t) ns, Q,
+                     ldq * sizeof (float), qc, S, ns);
+          mask_softmax (job, t0, qc, S);
+          /* O[r][d] = Vt[d] · S[r] */
+          gk_matmul (GK_TYPE_F32, Vt, cap * sizeof (float), (int64_t) ns, 0, D, S,
+                     ns * sizeof (float), qc, O, ldq);
+        }
     }
 }
 

@@ -193,6 +193,8 @@ typedef struct {
   uint32_t n_ctx;  /* tokens the KV cache holds; 0 = the model's default */
   int n_threads;   /* 0 = the model's setting */
   uint32_t n_ubatch; /* most tokens per forward step in a prefill; 0 = default (256) */
+  bool kv_f16;     /* store K/V as F16: half the memory (llama.cpp's default);
+                    * default F32, the most exact */
 } gm_session_opts;
 
 void gm_session_opts_init (gm_session_opts *opts);

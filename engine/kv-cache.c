@@ -4,6 +4,8 @@
  */
 #include "kv-cache.h"
 
+#include "gemlet-kernels.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +23,7 @@ ring_init (gm_kv_ring *ring, uint32_t cap)
 
 bool
 gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch,
-            uint32_t swa_slack)
+            uint32_t swa_slack, bool f16)
 {
   /* the window's n_swa − 1 older keys plus the batch must fit at once */
   uint64_t swa_cap = (uint64_t) hp->n_swa - 1 + n_ubatch + swa_slack;
@@ -31,6 +33,8 @@ gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ub
   kv->n_layer = hp->n_layer;
   kv->n_swa = hp->n_swa;
   kv->n_ctx = n_ctx;
+  kv->type = f16 ? GK_TYPE_F16 : GK_TYPE_F32;
+  kv->elem_size = f16 ? sizeof (uint16_t) : sizeof (float);
   if (swa_cap > n_ctx)
     swa_cap = n_ctx;
   /* whole pad blocks: empty slots are masked, never read as keys */
@@ -51,20 +55,21 @@ gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ub
         continue;
       l->width = hp->n_head_kv[il] * gm_hparams_head_dim (hp, il);
       l->ring = hp->is_swa[il] ? &kv->swa : &kv->full;
+      l->f16 = f16;
       n = (size_t) l->ring->cap * l->width;
-      l->k = calloc (n, sizeof (gm_kv_t));
-      l->v = calloc (n, sizeof (gm_kv_t));
+      l->k = calloc (n, kv->elem_size);
+      l->v = calloc (n, kv->elem_size);
       if (l->k == NULL || l->v == NULL)
         {
           gm_kv_free (kv);
           return false;
         }
-      kv->bytes += 2 * n * sizeof (gm_kv_t);
+      kv->bytes += 2 * n * kv->elem_size;
       kv->has_swa |= hp->is_swa[il];
       if (hp->is_swa[il])
-        kv->bytes_per_pos_swa += 2 * (uint64_t) l->width * sizeof (gm_kv_t);
+        kv->bytes_per_pos_swa += 2 * (uint64_t) l->width * kv->elem_size;
       else
-        kv->bytes_per_pos_full += 2 * (uint64_t) l->width * sizeof (gm_kv_t);
+        kv->bytes_per_pos_full += 2 * (uint64_t) l->width * kv->elem_size;
     }
   return true;
 }
@@ -94,11 +99,24 @@ gm_kv_clear (gm_kv_cache *kv)
 void
 gm_kv_store (gm_kv_layer *layer, uint32_t slot, const float *k, const float *v)
 {
-  const uint32_t cap = layer->ring->cap;
+  const size_t cap = layer->ring->cap, w = layer->width;
 
-  memcpy (layer->k + (size_t) slot * layer->width, k, layer->width * sizeof (gm_kv_t));
-  for (uint32_t i = 0; i < layer->width; i++)
-    layer->v[(size_t) i * cap + slot] = v[i];
+  if (layer->f16)
+    {
+      uint16_t *kd = (uint16_t *) layer->k + slot * w, *vd = layer->v;
+
+      gk_fp32_to_fp16_row (k, kd, (int64_t) w);
+      for (size_t i = 0; i < w; i++)
+        vd[i * cap + slot] = gk_fp32_to_fp16 (v[i]);
+    }
+  else
+    {
+      float *vd = layer->v;
+
+      memcpy ((float *) layer->k + slot * w, k, w * sizeof (float));
+      for (size_t i = 0; i < w; i++)
+        vd[i * cap + slot] = v[i];
+    }
 }
 
 void

@@ -15,9 +15,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The cache element type; change here (and in gm_kv_store and the
- * attention kernels) to store F16. */
-typedef float gm_kv_t;
 
 typedef struct {
   uint32_t cap;    /* slots */
@@ -28,8 +25,9 @@ typedef struct {
  * of cap values), as llama.cpp stores it without flash attention, so that
  * both attention products are plain row dot products. */
 typedef struct {
-  gm_kv_t *k, *v;  /* NULL on layers without own K/V */
+  void *k, *v;     /* elements of gm_kv_cache.type; NULL on layers without own K/V */
   uint32_t width;  /* n_head_kv · head_dim */
+  bool f16;        /* elements are F16 (else F32) */
   gm_kv_ring *ring;
 } gm_kv_layer;
 
@@ -39,6 +37,8 @@ typedef struct {
   uint32_t n_layer;
   uint32_t n_swa;
   bool has_swa;         /* some owning layer uses the window ring */
+  uint32_t type;        /* element type: GK_TYPE_F32 or GK_TYPE_F16 */
+  size_t elem_size;
   uint32_t n_ctx;
   uint64_t bytes;       /* allocated K+V bytes */
   uint64_t bytes_per_pos_full, bytes_per_pos_swa;
@@ -49,10 +49,10 @@ typedef struct {
 #define GM_KV_SWA_SLACK 512
 
 /* Allocates caches for n_ctx positions and micro-batches of up to n_ubatch
- * tokens, SWA rings with swa_slack extra slots. Returns false on allocation
- * failure (cache left freed). */
+ * tokens, SWA rings with swa_slack extra slots, elements F32 or (f16) F16.
+ * Returns false on allocation failure (cache left freed). */
 bool gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch,
-                 uint32_t swa_slack);
+                 uint32_t swa_slack, bool f16);
 void gm_kv_free (gm_kv_cache *kv);
 
 /* Empties every slot. */
@@ -79,7 +79,8 @@ gm_kv_n_slots (const gm_kv_ring *ring, int32_t pos_end)
   return n < ring->cap ? n : ring->cap;
 }
 
-/* Writes the K and V vectors (width values each) of one position. */
+/* Writes the K and V vectors (width values each) of one position, rounded
+ * to the cache type. */
 void gm_kv_store (gm_kv_layer *layer, uint32_t slot, const float *k, const float *v);
 
 /* Forgets positions ≥ n. Returns false if the sliding-window rings no longer

@@ -240,7 +240,8 @@ scan_keys (const char *json, size_t len, char *err, size_t err_size)
         expect_key = true;
     }
 
-  qsort (keys, n, sizeof *keys, cmp_raw_key);
+  if (n > 1)
+    qsort (keys, n, sizeof *keys, cmp_raw_key);
   for (size_t i = 1; i < n; i++)
     if (cmp_raw_key (&keys[i - 1], &keys[i]) == 0)
       {

@@ -41,6 +41,10 @@ scratch_free (gm_scratch *scr, int n_threads)
     for (int i = 0; i < n_threads; i++)
       free (scr->scores[i]);
   free (scr->scores);
+  if (scr->half != NULL)
+    for (int i = 0; i < n_threads; i++)
+      free (scr->half[i]);
+  free (scr->half);
   free (scr->pos);
   memset (scr, 0, sizeof *scr);
 }
@@ -55,7 +59,8 @@ scratch_alloc (gm_scratch *scr, size_t n_floats)
 }
 
 static bool
-scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_slots, int n_threads)
+scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_slots, int n_threads,
+              bool f16)
 {
   uint32_t dmax = hp->head_dim_full > hp->head_dim_swa ? hp->head_dim_full : hp->head_dim_swa;
   uint32_t kvmax = 0, ffmax = 0;
@@ -85,16 +90,26 @@ scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_slot
   scr->rope_full = scratch_alloc (scr, (size_t) U * hp->n_rot_full);
   scr->pos = malloc ((size_t) U * sizeof (int32_t));
   scr->scores = calloc ((size_t) n_threads, sizeof *scr->scores);
+  scr->half = calloc ((size_t) n_threads, sizeof *scr->half);
   if (scr->x == NULL || scr->xn == NULL || scr->q == NULL || scr->k == NULL || scr->v == NULL
       || scr->att == NULL || scr->o == NULL || scr->gate == NULL || scr->up == NULL
       || scr->ple == NULL || scr->ple_tok == NULL || scr->pg == NULL || scr->rope_swa == NULL
-      || scr->rope_full == NULL || scr->pos == NULL || scr->scores == NULL)
+      || scr->rope_full == NULL || scr->pos == NULL || scr->scores == NULL || scr->half == NULL)
     return false;
   for (int i = 0; i < n_threads; i++)
     {
       scr->scores[i] = scratch_alloc (scr, (size_t) GM_ATTN_QCHUNK * n_slots);
       if (scr->scores[i] == NULL)
         return false;
+      if (f16)
+        {
+          const size_t n = (size_t) GM_ATTN_QCHUNK * (n_slots > dmax ? n_slots : dmax);
+
+          scr->half[i] = malloc (n * sizeof (uint16_t));
+          scr->bytes += n * sizeof (uint16_t);
+          if (scr->half[i] == NULL)
+            return false;
+        }
     }
   return true;
 }
@@ -159,7 +174,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
   s->tokens = malloc ((size_t) n_ctx * sizeof *s->tokens);
   if (s->mm == NULL || s->tokens == NULL)
     goto nomem;
-  if (!gm_kv_init (&s->kv, hp, n_ctx, s->n_ubatch, swa_slack))
+  if (!gm_kv_init (&s->kv, hp, n_ctx, s->n_ubatch, swa_slack, opts->kv_f16))
     {
       gm_fwd_fail (err, GM_ERR_NOMEM, "cannot allocate the KV cache for %u tokens", n_ctx);
       gm_session_free (s);
@@ -167,7 +182,8 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
     }
   /* a score row spans every slot scanned, padding included */
   if (!scratch_init (&s->scr, hp, s->n_ubatch,
-                     s->kv.full.cap > s->kv.swa.cap ? s->kv.full.cap : s->kv.swa.cap, s->n_threads))
+                     s->kv.full.cap > s->kv.swa.cap ? s->kv.full.cap : s->kv.swa.cap, s->n_threads,
+                     opts->kv_f16))
     goto nomem;
   return s;
 

@@ -35,7 +35,8 @@ typedef struct {
   float *pg;       /* PLE gate, U × P */
   float *rope_swa; /* cos/sin per token, U × n_rot_swa */
   float *rope_full;/* U × n_rot_full */
-  float **scores;  /* per thread, GM_ATTN_QCHUNK × n_ctx */
+  float **scores;  /* per thread, GM_ATTN_QCHUNK × slots */
+  uint16_t **half; /* per thread, F16 copies of Q / scores (F16 cache only) */
   int32_t *pos;    /* position of each active row, U */
   uint64_t bytes;
 } gm_scratch;

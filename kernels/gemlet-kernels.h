@@ -172,6 +172,44 @@ float gk_dot_f16_f32 (const uint16_t *a, const float *b, int64_t n);
 /* y += a * x for an F16 row x (e.g. a V-cache row). */
 void gk_axpy_f16 (float a, const uint16_t *x, float *y, int64_t n);
 
+/* ---- Channel-wise integer weights (Gemma 4 mobile QAT checkpoints) -----
+ * Reference (scalar) kernels for compressed-tensors int2/int4/int8 rows with
+ * one scale per row or per group; layout in engine/MOBILE-FORMAT.md
+ * (gk-chanwise.c). */
+
+typedef enum {
+  GK_CW_SCALE_F32 = 0,
+  GK_CW_SCALE_F16 = 1,
+  GK_CW_SCALE_BF16 = 2,
+} gk_cw_scale_type;
+
+typedef struct {
+  const uint8_t *codes;        /* start of the row; may be unaligned */
+  int bits;                    /* 2, 4 or 8 */
+  bool offset_binary;          /* packed fields q + 2^(bits-1), LSB first;
+                                * else one two's-complement int8 each */
+  const void *scales;          /* this row's scales, one per group */
+  gk_cw_scale_type scale_type;
+  int64_t group_size;          /* elements per scale (the row length when
+                                * channel-wise) */
+} gk_cw_row;
+
+/* out[j] = signed code j, j in [0, n). */
+void gk_cw_unpack_row (const uint8_t *codes, int bits, bool offset_binary, int8_t *out, int64_t n);
+/* out[j] = code j * scale[j / group_size]. */
+void gk_cw_dequant_row (const gk_cw_row *row, float *out, int64_t n);
+/* Sum over groups of scale * sum(code * x) (float accumulation). */
+float gk_cw_dot_f32 (const gk_cw_row *row, const float *x, int64_t n);
+/* Static per-tensor int8 activations: q = clamp(round_half_even(x / scale),
+ * -128, 127); scale > 0. */
+void gk_cw_quant_act (const float *x, float scale, int8_t *q, int64_t n);
+/* In place x = dequant(quant(x)), the fake-quant vLLM and the LiteRT
+ * reference apply around a layer; scale 0 leaves x unchanged. */
+void gk_cw_fake_quant (float *x, float scale, int64_t n);
+/* x_scale * sum over groups of scale * sum(code * xq), the integer part
+ * exact per group. */
+float gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

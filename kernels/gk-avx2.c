@@ -3,15 +3,18 @@
  * Compiled on its own with -mavx2 -mfma -mf16c; nothing here runs unless
  * gk-dispatch.c found the CPU and OS support.  The same file is compiled a
  * second time with AVX-512 flags and GK_AVX512_BUILD defined: the integer
- * multiply-adds then use VNNI (same exact integer sums, fewer
- * instructions) and the compiler gets 32 vector registers.  Integer parts of each dot
- * product are exact; the float accumulation follows the shape of ggml's
- * AVX2 kernels (8 lanes, one fused multiply-add per block, the same final
- * horizontal sum) so results agree with llama.cpp on the same CPU.
+ * multiply-adds then use VNNI (the same exact integer sums in fewer
+ * instructions) and the compiler gets 32 vector registers.
  *
- * Matrix products process up to four activation columns per weight block:
- * the block is unpacked once and reused, which is what makes prefill
- * cheaper per token than decode.
+ * Integer parts of each dot product are exact; the float accumulation has
+ * the shape of ggml's AVX2 kernels (8 lanes, one fused multiply-add per
+ * block, the same horizontal sums, the same fused min terms), so results
+ * equal llama.cpp's bit for bit on the same CPU (checked by the
+ * kernels-ggml conformance test).
+ *
+ * Matrix products run tiles of a few weight rows by a few activation
+ * columns: extra rows hide the multiply-add latency in decode, extra
+ * columns reuse each unpacked weight block in prefill.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -848,8 +851,7 @@ tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x,
  * for decode (rows interleaved to hide the multiply-add latency), PRE_R x
  * PRE_C for prefill (unpacked weight blocks reused across columns); leftover
  * columns and rows use narrower tiles. */
-#define TILE_CASE(NAME, R, C) \
-  case (R) * 8 + (C): tile_##NAME (ws, R, xs, C, nb, out); break;
+#define ROW_BLOCK_BYTES (128 * 1024)
 
 #define QUANT_KERNELS_IMPL(NAME, WBLOCK, XBLOCK, QK, DEC_R, PRE_R, PRE_C)                 \
   static float vdot_##NAME (const void *w, const void *x, int64_t k)                    \
@@ -866,37 +868,50 @@ tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x,
                              size_t y_stride)                                           \
   {                                                                                     \
     const int64_t nb = k / (QK);                                                        \
-    int64_t c0 = 0;                                                                     \
-    while (c0 < n_cols)                                                                 \
+    /* rows in blocks of ~ROW_BLOCK_BYTES of weights, each block used for   */         \
+    /* all columns while it sits in L2: prefill streams the weights once    */         \
+    int64_t rb = (int64_t) (ROW_BLOCK_BYTES / (w_row_bytes ? w_row_bytes : 1));         \
+    rb = rb < 4 ? 4 : rb - rb % 4;                                                      \
+    for (int64_t b0 = r0; b0 < r1; b0 += rb)                                            \
       {                                                                                 \
-        const int64_t left = n_cols - c0;                                               \
-        const int nc = left >= (PRE_C) ? (PRE_C) : (int) left;                          \
-        const int nr = nc == (PRE_C) ? (PRE_R) : nc == 1 ? (DEC_R) : 1;                 \
-        const XBLOCK *xs[MAXT] = { NULL };                                              \
-        float out[MAXT][MAXT];                                                          \
-        UNROLL for (int c = 0; c < nc; c++)                                                    \
-          xs[c] = (const XBLOCK *) ((const char *) xq + (c0 + c) * xq_row_bytes);       \
-        int64_t r = r0;                                                                 \
-        while (r < r1)                                                                  \
+        const int64_t b1 = r1 - b0 > rb ? b0 + rb : r1;                                 \
+        int64_t c0 = 0;                                                                 \
+        while (c0 < n_cols)                                                             \
           {                                                                             \
-            const int n = r1 - r >= nr ? nr : 1;                                        \
-            const WBLOCK *ws[MAXT] = { NULL };                                          \
-            for (int i = 0; i < n; i++)                                                 \
-              ws[i] = (const WBLOCK *) ((const char *) w + (r + i) * w_row_bytes);      \
-            switch (n * 8 + nc)                                                         \
+            const int64_t left = n_cols - c0;                                           \
+            const int nc = left >= (PRE_C) ? (PRE_C) : (int) left;                      \
+            const int nr = nc == (PRE_C) ? (PRE_R) : nc == 1 ? (DEC_R) : 1;             \
+            const XBLOCK *xs[MAXT] = { NULL };                                          \
+            float out[MAXT][MAXT];                                                      \
+            for (int c = 0; c < nc; c++)                                                \
+              xs[c] = (const XBLOCK *) ((const char *) xq + (c0 + c) * xq_row_bytes);   \
+            int64_t r = b0;                                                             \
+            while (r < b1)                                                              \
               {                                                                         \
-                TILE_CASE (NAME, DEC_R, 1)                                              \
-                TILE_CASE (NAME, PRE_R, PRE_C)                                          \
-                TILE_CASE (NAME, 1, 2)                                                  \
-                TILE_CASE (NAME, 1, 3)                                                  \
-              default: tile_##NAME (ws, 1, xs, 1, nb, out); break;                      \
+                const int n = b1 - r >= nr ? nr : 1;                                    \
+                const WBLOCK *ws[MAXT] = { NULL };                                      \
+                for (int i = 0; i < n; i++)                                             \
+                  ws[i] = (const WBLOCK *) ((const char *) w + (r + i) * w_row_bytes);  \
+                /* constant shapes only, so each is its own unrolled tile */           \
+                if (n == (DEC_R) && nc == 1)                                            \
+                  tile_##NAME (ws, DEC_R, xs, 1, nb, out);                              \
+                else if (n == (PRE_R) && nc == (PRE_C))                                 \
+                  tile_##NAME (ws, PRE_R, xs, PRE_C, nb, out);                          \
+                else if (n == 1 && nc == (PRE_C))                                       \
+                  tile_##NAME (ws, 1, xs, PRE_C, nb, out);                              \
+                else if (n == 1 && nc == 3)                                             \
+                  tile_##NAME (ws, 1, xs, 3, nb, out);                                  \
+                else if (n == 1 && nc == 2)                                             \
+                  tile_##NAME (ws, 1, xs, 2, nb, out);                                  \
+                else /* n == 1, nc == 1 */                                              \
+                  tile_##NAME (ws, 1, xs, 1, nb, out);                                  \
+                for (int i = 0; i < n; i++)                                             \
+                  for (int c = 0; c < nc; c++)                                          \
+                    y[(c0 + c) * y_stride + r + i] = out[i][c];                         \
+                r += n;                                                                 \
               }                                                                         \
-            for (int i = 0; i < n; i++)                                                 \
-              UNROLL for (int c = 0; c < nc; c++)                                              \
-                y[(c0 + c) * y_stride + r + i] = out[i][c];                             \
-            r += n;                                                                     \
+            c0 += nc;                                                                   \
           }                                                                             \
-        c0 += nc;                                                                       \
       }                                                                                 \
   }
 
@@ -904,7 +919,7 @@ tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x,
 #define QUANT_KERNELS(...) QUANT_KERNELS_IMPL (__VA_ARGS__)
 
 #ifndef SHAPE_Q32
-#define SHAPE_Q32 4, 2, 2
+#define SHAPE_Q32 4, 2, 4
 #endif
 #ifndef SHAPE_QK
 #define SHAPE_QK 2, 1, 4

@@ -61,7 +61,7 @@ cli_bench (int argc, char **argv)
 {
   const char *model_path = NULL;
   long long n_prompt = 512, n_gen = 128, n_threads = 0, reps = 1;
-  bool json = false;
+  bool json = false, kv_f16 = false;
   gm_load_opts lo;
   gm_session_opts so;
   gm_model *model = NULL;
@@ -100,6 +100,8 @@ cli_bench (int argc, char **argv)
         }
       else if (strcmp (a, "--json") == 0)
         json = true;
+      else if (strcmp (a, "--kv-f16") == 0)
+        kv_f16 = true;
       else if (a[0] == '-' && a[1] != '\0')
         return cli_fail ("bench: unknown or incomplete option '%s'", a);
       else if (model_path == NULL)
@@ -126,6 +128,7 @@ cli_bench (int argc, char **argv)
 
   gm_session_opts_init (&so);
   so.n_threads = (int) n_threads;
+  so.kv_f16 = kv_f16;
   so.n_ctx = (uint32_t) (n_prompt + n_gen + 1);
   session = gm_session_new (model, &so, &err);
   prompt = malloc ((size_t) (n_prompt + 1) * sizeof *prompt);
@@ -197,6 +200,7 @@ cli_bench (int argc, char **argv)
                 (double) mem.weights_resident / 1048576.0, (double) mem.kv_cache / 1048576.0,
                 (double) mem.scratch / 1048576.0);
         json_string (stdout, gm_kernel_variant ());
+        printf (", \"kv_f16\": %s", kv_f16 ? "true" : "false");
         printf (", \"reference\": %s}\n",
                 getenv ("GEMLET_REFERENCE") != NULL && strcmp (getenv ("GEMLET_REFERENCE"), "0") != 0
                   ? "true" : "false");

@@ -168,7 +168,7 @@ cli_chat (int argc, char **argv)
 {
   const char *model_path = NULL, *system = NULL;
   long long n_threads = 0, n_ctx = 0, n_predict = 1024, v;
-  bool verbose = false;
+  bool verbose = false, kv_f16 = false;
   gm_sampling sampling;
   gm_load_opts lo;
   gm_session_opts so;
@@ -217,6 +217,8 @@ cli_chat (int argc, char **argv)
         }
       else if (strcmp (a, "--verbose") == 0 || strcmp (a, "-v") == 0)
         verbose = true;
+      else if (strcmp (a, "--kv-f16") == 0)
+        kv_f16 = true;
       else if (a[0] == '-' && a[1] != '\0')
         return cli_fail ("chat: unknown or incomplete option '%s'", a);
       else if (model_path == NULL)
@@ -237,6 +239,7 @@ cli_chat (int argc, char **argv)
     }
   gm_session_opts_init (&so);
   so.n_threads = (int) n_threads;
+  so.kv_f16 = kv_f16;
   so.n_ctx = (uint32_t) n_ctx;
   session = gm_session_new (model, &so, &err);
   if (session == NULL)

@@ -63,7 +63,7 @@ cli_generate (int argc, char **argv)
 {
   const char *model_path = NULL, *prompt_text = NULL, *ids_text = NULL;
   long long n_predict = 128, n_threads = 0, n_ctx = 0, v;
-  bool chat = false, verbose = false;
+  bool chat = false, verbose = false, kv_f16 = false;
   double f;
   gen_state gs = { 0 };
   gm_sampling sampling;
@@ -137,6 +137,8 @@ cli_generate (int argc, char **argv)
         }
       else if (strcmp (a, "--chat") == 0)
         chat = true;
+      else if (strcmp (a, "--kv-f16") == 0)
+        kv_f16 = true;
       else if (strcmp (a, "--print-ids") == 0)
         gs.print_ids = true;
       else if (strcmp (a, "--verbose") == 0 || strcmp (a, "-v") == 0)
@@ -202,6 +204,7 @@ cli_generate (int argc, char **argv)
 
   gm_session_opts_init (&so);
   so.n_threads = (int) n_threads;
+  so.kv_f16 = kv_f16;
   so.n_ctx = (uint32_t) n_ctx;
   if (n_ctx == 0 && n_predict >= 0 && n_ids + (size_t) n_predict > 8192)
     so.n_ctx = (uint32_t) (n_ids + (size_t) n_predict);

@@ -19,7 +19,7 @@ int
 cli_logits (int argc, char **argv)
 {
   const char *model_path = NULL, *ids_text = NULL, *out_path = NULL;
-  bool all = false;
+  bool all = false, kv_f16 = false;
   long long n_threads = 0;
   int32_t *ids = NULL;
   size_t n_ids = 0, n_rows;
@@ -42,6 +42,8 @@ cli_logits (int argc, char **argv)
         out_path = argv[++i];
       else if (strcmp (a, "--all") == 0)
         all = true;
+      else if (strcmp (a, "--kv-f16") == 0)
+        kv_f16 = true;
       else if ((strcmp (a, "-t") == 0 || strcmp (a, "--threads") == 0) && i + 1 < argc)
         {
           if (!cli_parse_int (argv[++i], 1, 1024, &n_threads))
@@ -83,6 +85,7 @@ cli_logits (int argc, char **argv)
   gm_session_opts_init (&so);
   so.n_ctx = (uint32_t) n_ids;
   so.n_threads = (int) n_threads;
+  so.kv_f16 = kv_f16;
   session = gm_session_new (model, &so, &err);
   if (session == NULL)
     {

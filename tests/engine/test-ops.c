@@ -241,7 +241,7 @@ test_attention_ring (bool swa, uint32_t n_kv_head)
   s->model = model;
   s->n_threads = 2;
   s->pool = gm_pool_new (2);
-  CHECK (gm_kv_init (&s->kv, hp, NCTX, UB, 0), "kv init");
+  CHECK (gm_kv_init (&s->kv, hp, NCTX, UB, 0, false), "kv init");
   if (swa)
     CHECK (s->kv.swa.cap == GM_KV_PAD && s->kv.swa.cap < NCTX, "swa ring cap %u", s->kv.swa.cap);
   s->scr.scores = calloc (2, sizeof (float *));

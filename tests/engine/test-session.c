@@ -48,6 +48,8 @@ rel_diff (const float *a, const float *b, size_t n)
   return mx / sqrt (ss / (double) n + 1e-30);
 }
 
+static bool use_kv_f16;
+
 static gm_session *
 new_session (gm_model *m, uint32_t n_ctx, uint32_t n_ubatch, uint32_t slack)
 {
@@ -59,6 +61,7 @@ new_session (gm_model *m, uint32_t n_ctx, uint32_t n_ubatch, uint32_t slack)
   so.n_ctx = n_ctx;
   so.n_ubatch = n_ubatch;
   so.n_threads = 2;
+  so.kv_f16 = use_kv_f16;
   s = gm_session_new_full (m, &so, slack, &err);
   CHECK (s != NULL, "session: %s", err.message);
   return s;
@@ -248,6 +251,45 @@ test_generate (gm_model *m)
   gm_session_free (s);
 }
 
+/* F16 cache: consistent with itself across batching and wrap-around, and
+ * close to the F32 cache. */
+static void
+test_kv_f16 (gm_model *m)
+{
+  const size_t n = 100;
+  float *a = malloc (sizeof (float) * (size_t) n_vocab);
+  float *b = malloc (sizeof (float) * (size_t) n_vocab);
+  float *c = malloc (sizeof (float) * (size_t) n_vocab);
+  gm_session *s;
+  gm_memory m32, m16;
+
+  s = new_session (m, 512, 0, GM_KV_SWA_SLACK);
+  eval_chunks (s, prompt, n, n, a);
+  gm_memory_report (m, s, &m32);
+  gm_session_free (s);
+
+  use_kv_f16 = true;
+  s = new_session (m, 512, 0, GM_KV_SWA_SLACK);
+  eval_chunks (s, prompt, n, n, b);
+  gm_memory_report (m, s, &m16);
+  gm_session_free (s);
+  s = new_session (m, 512, 5, 0);
+  eval_chunks (s, prompt, n, 3, c);
+  gm_session_free (s);
+  use_kv_f16 = false;
+
+  CHECK (m16.kv_cache * 2 == m32.kv_cache, "F16 cache bytes %llu vs F32 %llu",
+         (unsigned long long) m16.kv_cache, (unsigned long long) m32.kv_cache);
+  CHECK (rel_diff (c, b, (size_t) n_vocab) < 1e-5, "F16 cache: chunks differ by %g",
+         rel_diff (c, b, (size_t) n_vocab));
+  CHECK (rel_diff (b, a, (size_t) n_vocab) < 0.1, "F16 cache far from F32: %g",
+         rel_diff (b, a, (size_t) n_vocab));
+  CHECK (rel_diff (b, a, (size_t) n_vocab) > 0.0, "F16 cache identical to F32");
+  free (a);
+  free (b);
+  free (c);
+}
+
 static bool
 cancel_at_half (float f, void *user)
 {
@@ -353,6 +395,7 @@ main (int argc, char **argv)
       test_truncate (m);
       test_errors_and_abort (m);
       test_generate (m);
+      test_kv_f16 (m);
       test_two_models (m, q8);
       test_memory (m);
       gm_model_free (m);

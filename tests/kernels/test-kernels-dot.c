@@ -360,6 +360,9 @@ main (void)
       check_matmul (wt, 2 * bs, 13, 5, 4);
       if (gk_type_get (wt)->block_size == 1)
         check_matmul (wt, 37, 3, 3, 5); /* float rows need no blocks */
+      /* enough rows for several cache blocks of a SIMD matmul */
+      if (wt == GK_TYPE_Q4_0 || wt == GK_TYPE_Q8_0 || wt == GK_TYPE_Q6_K || wt == GK_TYPE_Q4_K)
+        check_matmul (wt, 4096, 130, 6, 6);
     }
   check_end_to_end ();
   check_elementwise ();

@@ -103,6 +103,23 @@ bool gen_tensor_fill (void *user, uint64_t offset, void *dst, size_t n_bytes);
 
 void gen_set_threads (int n_threads);
 
+/* --- the model (gen-gemma4.c) ------------------------------------------ */
+
+typedef struct {
+  const char *shape;           /* tiny | e2b | e4b */
+  const char *type;            /* f32 f16 bf16 q8_0 q4_0 q6_k qat */
+  const char *proj_type;       /* NULL, "bf16" or "f16": per_layer_model_proj in quantized files */
+  const char *vocab;           /* small | gemma3 */
+  const char *tokenizer_json;  /* for gemma3 */
+  uint32_t n_vocab;            /* small vocabulary size, 0 = by shape */
+  uint32_t ctx;                /* context_length, 0 = by shape */
+  uint64_t seed;
+  int direct;                  /* -1 = by shape */
+  bool compact;                /* omit K/V on KV-shared layers */
+} gen_options;
+
+bool gen_gemma4_write (const gen_options *o, const char *path, char *err, size_t err_size);
+
 /* --- F32 twin of an existing file (gen-dequant.c) ----------------------- */
 
 /* Writes to out_path a copy of in_path in which every tensor is F32 holding

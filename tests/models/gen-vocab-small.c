@@ -156,9 +156,11 @@ learn_merges (symtab *syms, char **merges, uint32_t max_merges)
             slots[h].key = key;
             slots[h].count += words[w].count;
           }
-      /* most frequent pair; ties broken by symbol ids for determinism */
+      /* most frequent pair; ties broken by symbol ids for determinism.
+       * Pairs seen once are merged too (whole words become tokens), so a
+       * short corpus still fills the vocabulary. */
       uint64_t best = 0;
-      uint32_t best_count = 1;
+      uint32_t best_count = 0;
       for (uint32_t h = 0; h < PAIR_SLOTS; h++)
         if (slots[h].key != 0
             && (slots[h].count > best_count || (slots[h].count == best_count && best != 0 && slots[h].key < best)))
@@ -226,7 +228,7 @@ has_token (const gen_vocab *v, const char *text)
 bool
 gen_vocab_small (gen_vocab *v, uint32_t n_tokens, char *err, size_t err_size)
 {
-  const uint32_t n_media = 7, n_reserved = 107 + 8 + 256 + 200;
+  const uint32_t n_media = 7, n_reserved = 107 + 8 + 256 + 97 + 200;
   symtab syms = { 0 };
   char name[32];
 
@@ -278,7 +280,22 @@ gen_vocab_small (gen_vocab *v, uint32_t n_tokens, char *err, size_t err_size)
       add_token (v, s, GEN_TOK_NORMAL);
     }
 
-  uint32_t budget = n_tokens - n_media - v->n_tokens - 200;
+  /* every corpus character not yet a token needs a slot before merges */
+  uint32_t n_new_chars = 0;
+  {
+    symtab chars = { 0 };
+    for (const char *p = corpus; *p; p += utf8_len ((unsigned char) *p))
+      {
+        uint32_t before = chars.n;
+        uint32_t id = sym_id (&chars, p, utf8_len ((unsigned char) *p));
+        if (chars.n > before && !has_token (v, chars.str[id]) && *p != ' ')
+          n_new_chars++;
+      }
+    for (uint32_t i = 0; i < chars.n; i++)
+      free (chars.str[i]);
+    free (chars.str);
+  }
+  uint32_t budget = n_tokens - n_media - v->n_tokens - n_new_chars;
   v->merges = calloc (budget, sizeof *v->merges);
   v->n_merges = learn_merges (&syms, v->merges, budget > 4000 ? 4000 : budget);
 
