@@ -228,7 +228,7 @@ gemlet_import_inspect_path (const char  *path,
       result->readable = FALSE;
       result->usable = FALSE;
       if (err.code == GM_ERR_FORMAT)
-        result->reason = g_strdup_printf (_("This is not a model file Gemlet can read (%s). "
+        result->reason = g_strdup_printf (_("This is not a model file Gemlet can read: %s. "
                                             "Gemlet reads Gemma 4 GGUF files."),
                                           err.message);
       else

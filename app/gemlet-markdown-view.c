@@ -48,15 +48,36 @@ make_label (const char *markup,
   return label;
 }
 
+static gboolean
+reset_copy_button_cb (gpointer user_data)
+{
+  GtkButton *button = user_data;
+
+  gtk_button_set_icon_name (button, "edit-copy-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), _("Copy Code"));
+  g_object_set_data (G_OBJECT (button), "reset-id", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 copy_code_cb (GtkButton *button,
               gpointer   user_data)
 {
   const char *text = g_object_get_data (G_OBJECT (button), "code");
+  guint id;
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), text);
   gtk_button_set_icon_name (button, "object-select-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (button), _("Copied"));
+
+  /* Back to the copy icon after a moment (the timeout holds the button). */
+  if (g_object_get_data (G_OBJECT (button), "reset-id") == NULL)
+    {
+      id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 2, reset_copy_button_cb,
+                                       g_object_ref (button), g_object_unref);
+      g_object_set_data (G_OBJECT (button), "reset-id", GUINT_TO_POINTER (id));
+    }
 }
 
 static GtkWidget *

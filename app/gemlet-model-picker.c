@@ -33,7 +33,6 @@ G_DEFINE_FINAL_TYPE (GemletModelPicker, gemlet_model_picker, ADW_TYPE_WINDOW)
 
 enum {
   MODEL_CHOSEN,
-  IMPORT_FILE,
   N_SIGNALS
 };
 
@@ -169,41 +168,15 @@ populate (GemletModelPicker *self)
     }
 }
 
-static void
-chooser_response_cb (GtkNativeDialog   *chooser,
-                     int                response,
-                     GemletModelPicker *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (file != NULL)
-        {
-          g_signal_emit (self, signals[IMPORT_FILE], 0, file);
-          gtk_window_close (GTK_WINDOW (self));
-        }
-    }
-
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
+/* The window owns the file chooser (and the import that follows). */
 static void
 open_file_cb (GemletModelPicker *self)
 {
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-  GtkFileChooserNative *chooser;
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
 
-  chooser = gtk_file_chooser_native_new (_("Open Model File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("GGUF Models"));
-  gtk_file_filter_add_pattern (filter, "*.gguf");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), "win.import-model", NULL);
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 static void
@@ -233,12 +206,6 @@ gemlet_model_picker_class_init (GemletModelPickerClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[IMPORT_FILE] =
-    g_signal_new ("import-file",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_FILE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/gemlet/Gemlet/gemlet-model-picker.ui");
   gtk_widget_class_bind_template_child (widget_class, GemletModelPicker, models_group);

@@ -558,10 +558,65 @@ worker_thread (gpointer data)
 {
   GemletStore *self = data;
 
+  Op *next = NULL;
+
   for (;;)
     {
-      Op *op = g_async_queue_pop (self->queue);
+      Op *op = next ? next : g_async_queue_pop (self->queue);
       g_autoptr(GError) error = NULL;
+
+      next = NULL;
+
+      /* Writes that queued up together (a burst of streamed text, a new
+       * conversation with its first messages) share one transaction. */
+      if (op->kind == OP_EXEC && self->db != NULL &&
+          (next = g_async_queue_try_pop (self->queue)) != NULL && next->kind == OP_EXEC)
+        {
+          gboolean in_transaction = db_exec (self->db, "BEGIN", NULL);
+
+          while (op != NULL)
+            {
+              g_autoptr(GError) exec_error = NULL;
+
+              if (!worker_exec (self, op, &exec_error))
+                {
+                  gpointer *pair = g_new (gpointer, 2);
+
+                  g_warning ("%s", exec_error->message);
+                  pair[0] = g_object_ref (self);
+                  pair[1] = g_steal_pointer (&exec_error);
+                  g_idle_add (emit_write_failed, pair);
+                }
+              op_free (op);
+
+              op = next;
+              next = NULL;
+              if (op != NULL && op->kind != OP_EXEC)
+                {
+                  next = op;
+                  op = NULL;
+                }
+              else if (op != NULL)
+                next = NULL;
+
+              if (op != NULL)
+                continue;
+              if (next == NULL)
+                {
+                  /* Anything else already waiting joins the batch. */
+                  next = g_async_queue_try_pop (self->queue);
+                  if (next != NULL && next->kind == OP_EXEC)
+                    {
+                      op = next;
+                      next = NULL;
+                    }
+                }
+            }
+
+          if (in_transaction && !db_exec (self->db, "COMMIT", NULL))
+            db_exec (self->db, "ROLLBACK", NULL);
+          continue;
+        }
 
       switch (op->kind)
         {

@@ -75,11 +75,17 @@ show_error_dialog (GemletWindow *self,
                    const char   *heading,
                    const char   *body)
 {
-  GtkWidget *dialog;
+#if ADW_CHECK_VERSION (1, 5, 0)
+  AdwDialog *dialog = adw_alert_dialog_new (heading, body);
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_alert_dialog_add_response (ADW_ALERT_DIALOG (dialog), "close", _("_Close"));
+  adw_dialog_present (dialog, GTK_WIDGET (self));
+#else
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
+#endif
 }
 
 /* ------------------------------------------------------------- navigation */
@@ -411,6 +417,19 @@ chat_edit_resend_cb (GemletWindow  *self,
   if (!find_message (conversation, message, &position))
     return;
 
+  /* A title made from the first question follows its edit. */
+  if (position == 0)
+    {
+      g_autofree char *old_title = gemlet_title_from_text (gemlet_message_get_content (message));
+
+      if (g_strcmp0 (old_title, gemlet_conversation_get_title (conversation)) == 0)
+        {
+          g_autofree char *new_title = gemlet_title_from_text (text);
+
+          gemlet_store_rename_conversation (self->store, conversation, new_title);
+        }
+    }
+
   gemlet_store_truncate_conversation (self->store, conversation, position);
   gemlet_store_add_message (self->store, conversation, GEMLET_ROLE_USER, text);
   start_generation (self, conversation);
@@ -614,29 +633,38 @@ conversation_for_parameter (GemletWindow *self,
   return gemlet_store_find_conversation (self->store, id);
 }
 
-static void
-rename_response_cb (AdwMessageDialog   *dialog,
-                    const char         *response,
-                    GemletConversation *conversation)
+typedef struct
 {
-  GemletWindow *self = GEMLET_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  GemletWindow       *self;
+  GemletConversation *conversation;
+  GtkEditable        *entry;
+} RenameData;
+
+static void
+rename_data_free (gpointer  user_data,
+                  GClosure *closure)
+{
+  RenameData *data = user_data;
+
+  g_object_unref (data->self);
+  g_object_unref (data->conversation);
+  g_free (data);
+}
+
+/* The dialog is an AdwAlertDialog or an AdwMessageDialog. */
+static void
+rename_response_cb (GObject    *dialog,
+                    const char *response,
+                    RenameData *data)
+{
   g_autofree char *title = NULL;
 
   if (g_strcmp0 (response, "rename") != 0)
     return;
 
-  title = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  title = g_strstrip (g_strdup (gtk_editable_get_text (data->entry)));
   if (*title != '\0')
-    gemlet_store_rename_conversation (self->store, conversation, title);
-}
-
-static void
-rename_entry_activate_cb (GtkWidget        *entry,
-                          AdwMessageDialog *dialog)
-{
-  adw_message_dialog_response (dialog, "rename");
-  gtk_window_close (GTK_WINDOW (dialog));
+    gemlet_store_rename_conversation (data->self->store, data->conversation, title);
 }
 
 static void
@@ -646,32 +674,60 @@ rename_conversation_action (GtkWidget  *widget,
 {
   GemletWindow *self = GEMLET_WINDOW (widget);
   GemletConversation *conversation = conversation_for_parameter (self, parameter);
-  GtkWidget *dialog, *entry;
+  RenameData *data;
+  GtkWidget *entry;
 
   if (conversation == NULL)
     return;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Rename Conversation"), NULL);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "rename", _("_Rename"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rename",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "rename");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-
   entry = gtk_entry_new ();
   gtk_editable_set_text (GTK_EDITABLE (entry), gemlet_conversation_get_title (conversation));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Title"),
                                   -1);
-  g_signal_connect (entry, "activate", G_CALLBACK (rename_entry_activate_cb), dialog);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
 
-  g_signal_connect_data (dialog, "response", G_CALLBACK (rename_response_cb),
-                         g_object_ref (conversation), (GClosureNotify)(void (*) (void))g_object_unref, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  data = g_new0 (RenameData, 1);
+  data->self = g_object_ref (self);
+  data->conversation = g_object_ref (conversation);
+  data->entry = GTK_EDITABLE (entry);
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  {
+    AdwDialog *dialog = adw_alert_dialog_new (_("Rename Conversation"), NULL);
+
+    adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "rename", _("_Rename"),
+                                    NULL);
+    adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), "rename",
+                                              ADW_RESPONSE_SUGGESTED);
+    adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), "rename");
+    adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), "cancel");
+    adw_alert_dialog_set_extra_child (ADW_ALERT_DIALOG (dialog), entry);
+    g_signal_connect_data (dialog, "response", G_CALLBACK (rename_response_cb),
+                           data, rename_data_free, 0);
+    adw_dialog_present (dialog, GTK_WIDGET (self));
+  }
+#else
+  {
+    GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Rename Conversation"), NULL);
+
+    adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                      "cancel", _("_Cancel"),
+                                      "rename", _("_Rename"),
+                                      NULL);
+    adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rename",
+                                                ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "rename");
+    adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+    g_signal_connect_data (dialog, "response", G_CALLBACK (rename_response_cb),
+                           data, rename_data_free, 0);
+    gtk_window_present (GTK_WINDOW (dialog));
+  }
+#endif
+
   gtk_widget_grab_focus (entry);
 }
 
@@ -767,13 +823,6 @@ picker_model_chosen_cb (GemletWindow *self,
 }
 
 static void
-picker_import_cb (GemletWindow *self,
-                  GFile        *file)
-{
-  gemlet_window_import_file (self, file);
-}
-
-static void
 choose_model_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -785,11 +834,24 @@ choose_model_action (GtkWidget  *widget,
                                     gemlet_engine_worker_get_model_path (self->worker));
   g_signal_connect_object (picker, "model-chosen", G_CALLBACK (picker_model_chosen_cb),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (picker, "import-file", G_CALLBACK (picker_import_cb),
-                           self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (picker));
 }
 
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+import_open_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GemletWindow) self = user_data;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (object), result, &error);
+  if (file != NULL)
+    gemlet_window_import_file (self, file);
+}
+#else
 static void
 import_chooser_response_cb (GtkNativeDialog *chooser,
                             int              response,
@@ -806,6 +868,7 @@ import_chooser_response_cb (GtkNativeDialog *chooser,
   gtk_native_dialog_destroy (chooser);
   g_object_unref (chooser);
 }
+#endif
 
 static void
 import_model_action (GtkWidget  *widget,
@@ -814,19 +877,35 @@ import_model_action (GtkWidget  *widget,
 {
   GemletWindow *self = GEMLET_WINDOW (widget);
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-  GtkFileChooserNative *chooser;
 
-  /* GtkFileDialog (GTK 4.10) would be nicer, but the native chooser works
-   * everywhere and uses the portal inside Flatpak. */
-  chooser = gtk_file_chooser_native_new (_("Import Model File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Import"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("GGUF Models"));
   gtk_file_filter_add_pattern (filter, "*.gguf");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (import_chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  {
+    g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+    g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+
+    g_list_store_append (filters, filter);
+    gtk_file_dialog_set_title (dialog, _("Import Model File"));
+    gtk_file_dialog_set_accept_label (dialog, _("_Import"));
+    gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+    gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
+                          import_open_cb, g_object_ref (self));
+  }
+#else
+  {
+    GtkFileChooserNative *chooser;
+
+    chooser = gtk_file_chooser_native_new (_("Import Model File"), GTK_WINDOW (self),
+                                           GTK_FILE_CHOOSER_ACTION_OPEN,
+                                           _("_Import"), _("_Cancel"));
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+    g_signal_connect (chooser, "response", G_CALLBACK (import_chooser_response_cb), self);
+    gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  }
+#endif
 }
 
 static void

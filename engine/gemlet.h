@@ -260,7 +260,8 @@ typedef struct {
   uint64_t system_available;        /* MemAvailable */
 } gm_memory;
 
-/* session may be NULL. Cheap enough to call twice a second. */
+/* session may be NULL. Cheap enough to call twice a second, also from
+ * another thread while the session generates. */
 void gm_memory_report (const gm_model *model, const gm_session *session, gm_memory *out);
 
 /* Estimate before loading: the file's real tensor sizes plus the KV cache for

@@ -8,6 +8,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,29 +230,35 @@ typedef struct
   size_t xq_row_bytes;
   int64_t n_tok;
   float *y;
+  int64_t chunk_rows;
+  long n_chunks;
+  atomic_long next;  /* next chunk to take */
 } fast_job;
 
-/* Rows per unit of work: keeps each thread's share cache-line aligned in y
- * and big enough to amortize the per-call tile setup. */
+/* Rows per chunk are a multiple of this, which keeps chunks cache-line
+ * aligned in y and big enough to amortize the per-call tile setup. */
 #define FAST_ROW_ALIGN 16
+/* Chunks per thread: threads take chunks as they go, so one slowed down by
+ * another process on its core does not hold the others back much. */
+#define FAST_CHUNKS_PER_THREAD 4
 
 static void
 mm_fast_worker (void *arg, int ith, int nth)
 {
-  const fast_job *job = arg;
+  fast_job *job = arg;
   const gm_weight *w = job->w;
-  const long units = (long) ((w->ne1 + FAST_ROW_ALIGN - 1) / FAST_ROW_ALIGN);
-  long lo, hi;
-  int64_t r0, r1;
+  long c;
 
-  gm_pool_split (units, ith, nth, &lo, &hi);
-  r0 = (int64_t) lo * FAST_ROW_ALIGN;
-  r1 = (int64_t) hi * FAST_ROW_ALIGN;
-  if (r1 > w->ne1)
-    r1 = w->ne1;
-  if (r0 < r1)
-    gk_matmul (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->xq_row_bytes,
-               job->n_tok, job->y, (size_t) w->ne1);
+  (void) ith;
+  (void) nth;
+  while ((c = atomic_fetch_add (&job->next, 1)) < job->n_chunks)
+    {
+      const int64_t r0 = (int64_t) c * job->chunk_rows;
+      const int64_t r1 = r0 + job->chunk_rows < w->ne1 ? r0 + job->chunk_rows : w->ne1;
+
+      gk_matmul (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->xq_row_bytes,
+                 job->n_tok, job->y, (size_t) w->ne1);
+    }
 }
 
 static bool
@@ -273,6 +280,16 @@ matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float
   job.xq = mm->act;
   job.n_tok = n_tok;
   job.y = y;
+  {
+    const int64_t units = (w->ne1 + FAST_ROW_ALIGN - 1) / FAST_ROW_ALIGN;
+    int64_t per = units / ((int64_t) mm->n_threads * FAST_CHUNKS_PER_THREAD);
+
+    if (per < 1)
+      per = 1;
+    job.chunk_rows = per * FAST_ROW_ALIGN;
+    job.n_chunks = (long) ((w->ne1 + job.chunk_rows - 1) / job.chunk_rows);
+  }
+  atomic_init (&job.next, 0);
   gm_pool_run (mm->pool, mm_fast_worker, &job);
   return true;
 }

@@ -90,7 +90,8 @@ gm_memory_report (const gm_model *model, const gm_session *session, gm_memory *o
   if (session != NULL)
     {
       out->kv_cache = session->kv.bytes;
-      out->kv_cache_used = gm_kv_used_bytes (&session->kv, (uint32_t) session->n_tokens);
+      out->kv_cache_used = gm_kv_used_bytes (
+          &session->kv, (uint32_t) atomic_load_explicit (&session->n_tokens_pub, memory_order_relaxed));
       out->scratch = session->scr.bytes + gm_mm_scratch_bytes (session->mm);
     }
   out->process_rss = process_rss ();

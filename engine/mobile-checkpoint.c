@@ -187,7 +187,8 @@ get (struct json_object *o, const char *key)
 {
   struct json_object *v = NULL;
 
-  if (o == NULL || !json_object_object_get_ex (o, key, &v) || json_object_is_type (v, json_type_null))
+  if (o == NULL || !json_object_object_get_ex (o, key, &v)
+      || json_object_is_type (v, json_type_null))
     return NULL;
   return v;
 }
@@ -443,6 +444,18 @@ load_hparams (mobile_checkpoint *ck, struct json_object *tc, char *err, size_t e
                kev ? TC "attention_k_eq_v" : TC "enable_moe_block");
       return false;
     }
+  if (v[4] % 2 != 0 || v[5] % 2 != 0)
+    {
+      set_err (err, err_size, "config.json: head size %lld / %lld (global) must be even",
+               (long long) v[4], (long long) v[5]);
+      return false;
+    }
+  if (v[2] % v[3] != 0 || v[2] % n_kv_global != 0)
+    {
+      set_err (err, err_size, "config.json: %lld query heads cannot share %lld (or %lld global) K/V "
+               "heads", (long long) v[2], (long long) v[3], (long long) n_kv_global);
+      return false;
+    }
   if (eps <= 0 || softcap < 0)
     {
       set_err (err, err_size, "config.json: " TC "rms_norm_eps or final_logit_softcapping out of range");
@@ -503,7 +516,9 @@ compile_target (target *t, const char *text, char *err, size_t err_size)
     {
       if (p[i] == '\\' && i + 1 < n && strchr ("dws", p[i + 1]) != NULL)
         {
-          const char *cls = p[i + 1] == 'd' ? "[0-9]" : p[i + 1] == 'w' ? "[A-Za-z0-9_]" : "[[:space:]]";
+          const char *cls = p[i + 1] == 'd'   ? "[0-9]"
+                            : p[i + 1] == 'w' ? "[A-Za-z0-9_]"
+                                              : "[[:space:]]";
 
           memcpy (ere + o, cls, strlen (cls));
           o += strlen (cls);
@@ -675,8 +690,9 @@ load_group (quant_group *qg, const char *gname, struct json_object *g, const cha
       return false;
     }
   if (get (w, "block_structure") != NULL
-      || (get (w, "actorder") != NULL && !json_object_is_type (get (w, "actorder"), json_type_boolean))
-      || (get (w, "actorder") != NULL && json_object_get_boolean (get (w, "actorder"))))
+      || (get (w, "actorder") != NULL
+          && (!json_object_is_type (get (w, "actorder"), json_type_boolean)
+              || json_object_get_boolean (get (w, "actorder")))))
     {
       set_err (err, err_size, "config.json: %s: block or activation-ordered weights are not supported",
                where);
@@ -747,7 +763,8 @@ load_quant (mobile_checkpoint *ck, struct json_object *q, char *err, size_t err_
       return false;
     }
   tc = get (q, "transform_config");
-  if (tc != NULL && json_object_is_type (tc, json_type_object) && json_object_object_length (tc) > 0)
+  if (tc != NULL && json_object_is_type (tc, json_type_object)
+      && json_object_object_length (tc) > 0)
     {
       set_err (err, err_size, "config.json: transform_config (weight rotations) is not supported");
       return false;
@@ -943,7 +960,8 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
         }
       snprintf (name, sizeof name, "%s.weight_shape", module);
       ws = find (ck, name);
-      if (ws == NULL || ws->n_elements != 2 || !sft_read_int (ws, 0, &r) || !sft_read_int (ws, 1, &c))
+      if (ws == NULL || ws->n_elements != 2 || !sft_read_int (ws, 0, &r)
+          || !sft_read_int (ws, 1, &c))
         {
           set_err (err, err_size, "tensor '%s' is missing or not two integers", name);
           return false;
@@ -1231,7 +1249,8 @@ load_tensors (mobile_checkpoint *ck, char *err, size_t err_size)
   if (!load_module (ck, "lm_head", false, hp->n_vocab, H, true, &ck->globals[MOBILE_G_LM_HEAD],
                     &ck->have_global[MOBILE_G_LM_HEAD], err, err_size))
     return false;
-  if (ck->have_global[MOBILE_G_LM_HEAD] && !set_name (&ck->globals[MOBILE_G_LM_HEAD], "lm_head", err, err_size))
+  if (ck->have_global[MOBILE_G_LM_HEAD]
+      && !set_name (&ck->globals[MOBILE_G_LM_HEAD], "lm_head", err, err_size))
     return false;
   if (!ck->have_global[MOBILE_G_LM_HEAD] && !ck->extra.tie_word_embeddings)
     {
@@ -1446,7 +1465,9 @@ find_folder (mobile_checkpoint *ck, const char *path, char *err, size_t err_size
     {
       slash = strrchr (path, '/');
       base = slash ? slash + 1 : path;
-      ck->folder = slash == NULL ? strdup (".") : strndup (path, (size_t) (slash - path) + (slash == path));
+      /* "/x" lives in "/", "x" in ".". */
+      ck->folder = slash == NULL ? strdup (".")
+                                 : strndup (path, (size_t) (slash - path) + (slash == path));
     }
   if (ck->folder == NULL)
     {
@@ -1698,6 +1719,19 @@ mobile_tensor_value (const mobile_tensor *t, int64_t r, int64_t c)
     return (float) mobile_tensor_code (t, r, c) * mobile_tensor_scale (t, r, c / t->group_size);
   return read_float (t->format, t->data + (uint64_t) r * t->row_bytes
                                   + (uint64_t) c * float_size (t->format));
+}
+
+void
+mobile_tensor_cw_row (const mobile_tensor *t, int64_t r, gk_cw_row *out)
+{
+  out->codes = t->data + (uint64_t) r * t->row_bytes;
+  out->bits = t->bits;
+  out->offset_binary = t->offset_binary;
+  out->scales = t->scale + (uint64_t) r * (uint64_t) t->n_groups * float_size (t->scale_format);
+  out->scale_type = t->scale_format == MOBILE_FMT_F32   ? GK_CW_SCALE_F32
+                    : t->scale_format == MOBILE_FMT_F16 ? GK_CW_SCALE_F16
+                                                        : GK_CW_SCALE_BF16;
+  out->group_size = t->group_size;
 }
 
 const char *

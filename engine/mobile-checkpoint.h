@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include "gemlet-kernels.h"
 #include "hparams.h"
 
 #include <stdbool.h>
@@ -120,5 +121,8 @@ const mobile_tensor *mobile_checkpoint_layer (const mobile_checkpoint *ck, uint3
 int mobile_tensor_code (const mobile_tensor *t, int64_t r, int64_t c);
 float mobile_tensor_scale (const mobile_tensor *t, int64_t r, int64_t g);
 float mobile_tensor_value (const mobile_tensor *t, int64_t r, int64_t c);  /* any format */
+
+/* The kernels' view (gk_cw_*) of row r of an integer tensor. */
+void mobile_tensor_cw_row (const mobile_tensor *t, int64_t r, gk_cw_row *out);
 
 const char *mobile_format_name (mobile_format f);

@@ -38,7 +38,7 @@ struct sft_file {
 
   sft_tensor *tensors;  /* sorted by offset, then name */
   int64_t n_tensors;
-  int64_t *by_name;     /* indices into tensors, sorted by name */
+  const sft_tensor **by_name; /* into tensors, sorted by name */
 
   char **meta_keys;
   char **meta_values;
@@ -268,7 +268,6 @@ get_count (struct json_object *v, int64_t *out)
 
   if (!json_object_is_type (v, json_type_int))
     return false;
-  errno = 0;
   x = json_object_get_int64 (v);
   if (x < 0 || (x == INT64_MAX && json_object_get_uint64 (v) > (uint64_t) INT64_MAX))
     return false;
@@ -466,13 +465,10 @@ cmp_by_offset (const void *a, const void *b)
   return strcmp (x->name, y->name);
 }
 
-/* qsort has no context argument: the table being sorted is set just before. */
-static const sft_tensor *sort_table;
-
 static int
 cmp_by_name (const void *a, const void *b)
 {
-  return strcmp (sort_table[*(const int64_t *) a].name, sort_table[*(const int64_t *) b].name);
+  return strcmp ((*(const sft_tensor *const *) a)->name, (*(const sft_tensor *const *) b)->name);
 }
 
 static bool
@@ -624,10 +620,8 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
       goto error;
     }
   for (int64_t k = 0; k < f->n_tensors; k++)
-    f->by_name[k] = k;
-  sort_table = f->tensors;
+    f->by_name[k] = &f->tensors[k];
   qsort (f->by_name, (size_t) f->n_tensors, sizeof *f->by_name, cmp_by_name);
-  sort_table = NULL;
 
   json_object_put (root);
   json_tokener_free (tok);
@@ -784,10 +778,10 @@ sft_find (const sft_file *f, const char *name)
   while (lo < hi)
     {
       int64_t mid = lo + (hi - lo) / 2;
-      int c = strcmp (name, f->tensors[f->by_name[mid]].name);
+      int c = strcmp (name, f->by_name[mid]->name);
 
       if (c == 0)
-        return &f->tensors[f->by_name[mid]];
+        return f->by_name[mid];
       if (c < 0)
         hi = mid;
       else

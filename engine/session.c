@@ -160,6 +160,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
     }
   s->model = model;
   s->n_ctx = n_ctx;
+  atomic_init (&s->n_tokens_pub, 0);
   s->n_ubatch = opts->n_ubatch > 0 && opts->n_ubatch < GM_MAX_UBATCH ? opts->n_ubatch
                                                                      : GM_MAX_UBATCH;
   s->n_threads = opts->n_threads > 0 ? opts->n_threads : model->n_threads;
@@ -226,12 +227,21 @@ gm_session_tokens (const gm_session *s, size_t *n)
   return s->tokens;
 }
 
+/* The token count, also published for gm_memory_report, which the app may
+ * call from another thread while this session evaluates. */
+static void
+set_n_tokens (gm_session *s, size_t n)
+{
+  s->n_tokens = n;
+  atomic_store_explicit (&s->n_tokens_pub, n, memory_order_relaxed);
+}
+
 void
 gm_session_truncate (gm_session *s, size_t n)
 {
   if (n >= s->n_tokens)
     return;
-  s->n_tokens = n;
+  set_n_tokens (s, n);
   if (s->need_replay)
     return;
   if (!gm_kv_truncate (&s->kv, (int32_t) n))
@@ -266,12 +276,12 @@ eval_range (gm_session *s, size_t from, size_t to, float *logits, bool all, gm_e
       st = gm_forward (s, s->tokens + b, (int32_t) n, (int32_t) b, out, all && out != NULL);
       if (st != GM_OK)
         {
-          s->n_tokens = b;
+          set_n_tokens (s, b);
           if (!gm_kv_truncate (&s->kv, (int32_t) b))
             s->need_replay = true;
           return gm_fwd_fail (err, st, "evaluation was cancelled");
         }
-      s->n_tokens = b + n;
+      set_n_tokens (s, b + n);
       s->n_evaluated += n;
     }
   return GM_OK;
@@ -288,12 +298,12 @@ replay (gm_session *s, gm_error *err)
 
   s->need_replay = false;
   gm_kv_clear (&s->kv);
-  s->n_tokens = 0;
+  set_n_tokens (s, 0);
   st = eval_range (s, 0, n, NULL, false, err);
   if (st != GM_OK)
     {
       /* keep the history; the next evaluation tries again */
-      s->n_tokens = n;
+      set_n_tokens (s, n);
       s->need_replay = true;
     }
   return st;

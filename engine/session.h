@@ -12,6 +12,7 @@
 #include "model.h"
 #include "threadpool.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -53,6 +54,7 @@ struct gm_session {
 
   int32_t *tokens;     /* n_ctx entries; the first n_tokens are in the cache */
   size_t n_tokens;
+  atomic_size_t n_tokens_pub; /* n_tokens, readable from any thread */
   bool need_replay;    /* SWA ring lost keys after a truncate: rebuild on next eval */
 
   gm_abort_fn abort_fn;

@@ -14,7 +14,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+/* Pause iterations before sleeping (a few microseconds); every
+ * YIELD_EVERY of them the waiter also yields, so on an oversubscribed
+ * machine a descheduled partner can run instead of a spinning thread. */
 #define SPIN_ITERS 2000
+#define YIELD_EVERY 128
 
 typedef struct
 {
@@ -61,7 +65,10 @@ worker_main (void *data)
 
       for (int i = 0; gen == seen && i < SPIN_ITERS && !atomic_load (&pool->quit); i++)
         {
-          cpu_relax ();
+          if (i % YIELD_EVERY == YIELD_EVERY - 1)
+            sched_yield ();
+          else
+            cpu_relax ();
           gen = atomic_load (&pool->generation);
         }
       if (gen == seen)
@@ -173,7 +180,12 @@ gm_pool_run (gm_pool *pool, gm_pool_fn fn, void *arg)
   fn (arg, 0, pool->n_threads);
 
   for (int i = 0; i < SPIN_ITERS && atomic_load (&pool->pending) > 0; i++)
-    cpu_relax ();
+    {
+      if (i % YIELD_EVERY == YIELD_EVERY - 1)
+        sched_yield ();
+      else
+        cpu_relax ();
+    }
   if (atomic_load (&pool->pending) > 0)
     {
       pthread_mutex_lock (&pool->mutex);

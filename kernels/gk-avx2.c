@@ -47,6 +47,13 @@ hsum8_i32 (__m256i v)
   return _mm_cvtsi128_si32 (s);
 }
 
+/* an F16 value converted and broadcast to 8 lanes */
+ALWAYS_INLINE __m256
+h2f8 (gk_half h)
+{
+  return _mm256_cvtph_ps (_mm_set1_epi16 ((short) h));
+}
+
 ALWAYS_INLINE int
 hsum4_i32 (__m128i s)
 {
@@ -429,11 +436,11 @@ madd_acc (__m256i acc, __m256i sc16, __m256i p16)
     for (int64_t i = 0; i < nb; i++)                                                   \
       {                                                                                \
         __m256i yv[MAXT], yoff[MAXT];                                                  \
-        float yd[MAXT];                                                                \
+        __m256 yd[MAXT];                                                               \
         UNROLL for (int c = 0; c < nc; c++)                                                   \
           {                                                                            \
             yv[c] = _mm256_loadu_si256 ((const __m256i *) x[c][i].qs);                 \
-            yd[c] = h2f (x[c][i].d);                                                   \
+            yd[c] = h2f8 (x[c][i].d);                                                  \
             if (KIND == 1)                                                             \
               yoff[c] = _mm256_slli_epi32 (dot_u8_i32 (_mm256_set1_epi8 (1), yv[c]),   \
                                            OFF_SHIFT);                                 \
@@ -442,7 +449,7 @@ madd_acc (__m256i acc, __m256i sc16, __m256i p16)
           {                                                                            \
             const WBLOCK *b = &w[r][i];                                                \
             const __m256i q = UNPACK (b);                                              \
-            const float wd = h2f (b->d);                                               \
+            const __m256 wd = h2f8 (b->d);                                             \
             UNROLL for (int c = 0; c < nc; c++)                                               \
               {                                                                        \
                 __m256i lanes;                                                         \
@@ -453,7 +460,7 @@ madd_acc (__m256i acc, __m256i sc16, __m256i p16)
                 else                                                                   \
                   lanes = dot_u8_i32 (q, yv[c]);                                       \
                 summ[r][c] = MIN_TERM (b, &x[c][i], summ[r][c]);                       \
-                acc[r][c] = _mm256_fmadd_ps (_mm256_set1_ps (wd * yd[c]),              \
+                acc[r][c] = _mm256_fmadd_ps (_mm256_mul_ps (wd, yd[c]),                \
                                              _mm256_cvtepi32_ps (lanes), acc[r][c]);   \
               }                                                                        \
           }                                                                            \

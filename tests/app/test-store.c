@@ -480,6 +480,49 @@ test_empty_file_is_new (Fixture       *f,
   g_assert_nonnull (store);
 }
 
+/* 10 000 conversations: written in batches, listed and searched quickly. */
+static void
+test_many (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const guint n = 10000;
+  gint64 start;
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    start = g_get_monotonic_time ();
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *title = g_strdup_printf ("Conversation %u", i);
+        GemletConversation *c = gemlet_store_create_conversation (store, title);
+
+        gemlet_store_add_message (store, c, GEMLET_ROLE_USER, i == 4321 ? "the needle" : "hay");
+      }
+    gemlet_store_sync (store);
+    g_test_message ("wrote %u conversations in %.2f s", n, (g_get_monotonic_time () - start) / 1e6);
+  }
+
+  {
+    g_autoptr(GemletStore) store = NULL;
+    g_autoptr(GHashTable) ids = NULL;
+
+    start = g_get_monotonic_time ();
+    store = open_store (f->path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (gemlet_store_get_conversations (store)), ==, n);
+    g_assert_cmpstr (gemlet_conversation_get_title (nth (store, 0)), ==, "Conversation 9999");
+    g_test_message ("opened in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+
+    start = g_get_monotonic_time ();
+    ids = search (store, "needle");
+    g_assert_cmpuint (g_hash_table_size (ids), ==, 1);
+    g_test_message ("searched in %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -499,6 +542,7 @@ main (int   argc,
   ADD ("refuses-damaged", test_damaged_refused);
   ADD ("refuses-foreign", test_foreign_refused);
   ADD ("empty-file-is-new", test_empty_file_is_new);
+  ADD ("many", test_many);
 
   return g_test_run ();
 }

@@ -389,6 +389,8 @@ run_script (GtkWindow *window)
         check (gemlet_conversation_get_n_messages (conversation) == 2 &&
                g_strcmp0 (gemlet_message_get_content (gemlet_conversation_get_message (conversation, 0)),
                           "What can you do offline, in one line?") == 0, "edit replaced the question");
+        check (g_strcmp0 (gemlet_conversation_get_title (conversation),
+                          "What can you do offline, in one line?") == 0, "title follows the edited question");
         screenshot (GTK_WIDGET (window), "07b-edited");
         g_unsetenv ("GEMLET_FAKE_REPLY");
       }
@@ -481,6 +483,25 @@ run_script (GtkWindow *window)
     {
       screenshot (GTK_WIDGET (dialog), "13-about");
       gtk_window_close (dialog);
+    }
+#endif
+
+#if !ADW_CHECK_VERSION (1, 5, 0)
+  /* Rename */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.rename-conversation", "x", (gint64)0);
+  dialog = wait_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  check (dialog != NULL, "rename dialog shown");
+  if (dialog != NULL)
+    {
+      GtkWidget *entry = find_widget (GTK_WIDGET (dialog), GTK_TYPE_ENTRY, 0);
+
+      gtk_editable_set_text (GTK_EDITABLE (entry), "Offline abilities");
+      screenshot (GTK_WIDGET (dialog), "13b-rename");
+      adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "rename");
+      gtk_window_close (dialog);
+      iterate_for (200);
+      check (g_strcmp0 (gemlet_conversation_get_title (gemlet_window_get_conversation (GEMLET_WINDOW (window))),
+                        "Offline abilities") == 0, "renamed");
     }
 #endif
 

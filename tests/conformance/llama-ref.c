@@ -15,7 +15,8 @@
  *
  * Reference settings (everything but bench): CPU only, flash attention OFF,
  * F32 K and V cache, a full-size SWA cache, one batch for the whole prompt
- * with logits for every requested position, no weight repacking.  That is
+ * with logits for every requested position, no weight repacking, worker
+ * threads that sleep rather than spin.  That is
  * llama.cpp's cleanest numerical path: no F16 rounding of K/V or of the
  * attention probabilities, no online softmax, and every output element is
  * computed by one thread, so the results are the same with 1 and 2 threads
@@ -520,10 +521,6 @@ cmd_bench (const options *o)
 }
 
 /* --- stats: a look inside, to tune the synthetic weights ---------------- */
-
-typedef struct {
-  int n_layer;
-} stats_state;
 
 static bool
 stats_cb (struct ggml_tensor *t, bool ask, void *user)

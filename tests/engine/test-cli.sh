@@ -25,6 +25,9 @@ m=$work/m.gguf
 # the last row of --all is the plain result (threads do not matter)
 cmp -s "$work/l.bin" <(tail -c 4096 "$work/a.bin") || fail "last row of --all differs"
 
+"$cli" logits "$m" --tokens "2 10 20 30" --out "$work/h.bin" --kv-f16 || fail "logits --kv-f16"
+[[ $(stat -c %s "$work/h.bin") == 4096 ]] || fail "logits --kv-f16 size"
+
 # errors: non-zero exit and a message
 for args in "logits $work/none.gguf --tokens 2 --out $work/x.bin" \
             "logits $m --tokens 2,x --out $work/x.bin" \

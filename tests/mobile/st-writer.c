@@ -8,14 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 typedef struct {
   char *name;
   char dtype[16];
   uint32_t n_dims;
   int64_t shape[8];
-  uint8_t *data;
-  size_t n_bytes;
+  uint8_t *data;         /* NULL: zeros, left as a hole */
+  uint64_t n_bytes;
 } stw_entry;
 
 struct stw_writer {
@@ -94,9 +96,9 @@ stw_metadata (stw_writer *w, const char *key, const char *value)
   w->n_meta++;
 }
 
-void
-stw_tensor (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
-            const int64_t *shape, const void *data, size_t n_bytes)
+static stw_entry *
+add_entry (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
+           const int64_t *shape, uint64_t n_bytes)
 {
   stw_entry *e;
 
@@ -115,11 +117,29 @@ stw_tensor (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
   if (n_dims)
     memcpy (e->shape, shape, n_dims * sizeof *shape);
   e->n_bytes = n_bytes;
+  if (e->name == NULL)
+    abort ();
+  return e;
+}
+
+void
+stw_tensor (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
+            const int64_t *shape, const void *data, size_t n_bytes)
+{
+  stw_entry *e = add_entry (w, name, dtype, n_dims, shape, n_bytes);
+
   e->data = malloc (n_bytes ? n_bytes : 1);
-  if (e->name == NULL || e->data == NULL)
+  if (e->data == NULL)
     abort ();
   if (n_bytes)
     memcpy (e->data, data, n_bytes);
+}
+
+void
+stw_tensor_zero (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
+                 const int64_t *shape, uint64_t n_bytes)
+{
+  add_entry (w, name, dtype, n_dims, shape, n_bytes);
 }
 
 uint8_t *
@@ -139,12 +159,12 @@ stw_raw (const char *header, const void *data, size_t data_size, size_t *size)
   return buf;
 }
 
-uint8_t *
-stw_build (const stw_writer *w, size_t *size)
+/* The JSON header, space-padded so the data starts 8-aligned. */
+static sbuf
+header (const stw_writer *w)
 {
   sbuf h = { 0 };
-  size_t off = 0, total = 0;
-  uint8_t *buf;
+  uint64_t off = 0;
 
   sb_add (&h, "{");
   if (w->n_meta > 0)
@@ -161,12 +181,23 @@ stw_build (const stw_writer *w, size_t *size)
       sb_add (&h, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", i ? "," : "", e->name, e->dtype);
       for (uint32_t d = 0; d < e->n_dims; d++)
         sb_add (&h, "%s%lld", d ? "," : "", (long long) e->shape[d]);
-      sb_add (&h, "],\"data_offsets\":[%zu,%zu]}", off, off + e->n_bytes);
+      sb_add (&h, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long) off,
+              (unsigned long long) (off + e->n_bytes));
       off += e->n_bytes;
     }
   sb_add (&h, "}");
   while ((8 + h.len) % 8 != 0)
     sb_add (&h, " ");
+  return h;
+}
+
+uint8_t *
+stw_build (const stw_writer *w, size_t *size)
+{
+  sbuf h = header (w);
+  size_t off, total = 0;
+  uint8_t *buf;
+
   for (size_t i = 0; i < w->n; i++)
     total += w->tensors[i].n_bytes;
   buf = malloc (8 + h.len + total + 1);
@@ -179,7 +210,11 @@ stw_build (const stw_writer *w, size_t *size)
   for (size_t i = 0; i < w->n; i++)
     {
       if (w->tensors[i].n_bytes)
-        memcpy (buf + off, w->tensors[i].data, w->tensors[i].n_bytes);
+        {
+          if (w->tensors[i].data == NULL)
+            abort ();   /* zero tensors are for stw_write only */
+          memcpy (buf + off, w->tensors[i].data, w->tensors[i].n_bytes);
+        }
       off += w->tensors[i].n_bytes;
     }
   *size = off;
@@ -202,12 +237,34 @@ stw_write_buf (const char *path, const void *buf, size_t size)
 bool
 stw_write (const stw_writer *w, const char *path)
 {
-  size_t size;
-  uint8_t *buf = stw_build (w, &size);
-  bool ok = stw_write_buf (path, buf, size);
+  sbuf h = header (w);
+  uint8_t len[8];
+  uint64_t off;
+  FILE *fp = fopen (path, "wb");
+  bool ok;
 
-  free (buf);
-  return ok;
+  if (fp == NULL)
+    {
+      free (h.s);
+      return false;
+    }
+  for (int i = 0; i < 8; i++)
+    len[i] = (uint8_t) ((uint64_t) h.len >> (8 * i));
+  ok = fwrite (len, 1, 8, fp) == 8 && fwrite (h.s, 1, h.len, fp) == h.len;
+  off = 8 + h.len;
+  for (size_t i = 0; ok && i < w->n; i++)
+    {
+      const stw_entry *e = &w->tensors[i];
+
+      if (e->data != NULL && e->n_bytes > 0)
+        ok = fseeko (fp, (off_t) off, SEEK_SET) == 0
+             && fwrite (e->data, 1, e->n_bytes, fp) == e->n_bytes;
+      off += e->n_bytes;
+    }
+  /* Zero tensors at the end become a hole, not written bytes. */
+  ok = ok && fflush (fp) == 0 && ftruncate (fileno (fp), (off_t) off) == 0;
+  free (h.s);
+  return fclose (fp) == 0 && ok;
 }
 
 int64_t

@@ -24,6 +24,12 @@ void stw_metadata (stw_writer *w, const char *key, const char *value);
 void stw_tensor (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
                  const int64_t *shape, const void *data, size_t n_bytes);
 
+/* A tensor whose data is all zero and never materialised: stw_write leaves
+ * a hole (sparse file), so full-size headers cost no disk or memory. Not
+ * for stw_build. */
+void stw_tensor_zero (stw_writer *w, const char *name, const char *dtype, uint32_t n_dims,
+                      const int64_t *shape, uint64_t n_bytes);
+
 /* The whole file in a malloc'ed buffer. */
 uint8_t *stw_build (const stw_writer *w, size_t *size);
 bool stw_write (const stw_writer *w, const char *path);

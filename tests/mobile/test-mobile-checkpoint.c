@@ -390,6 +390,7 @@ check_values (const mobile_checkpoint *ck)
       const expected *e = &expect[i];
       const mobile_tensor *t = by_name (ck, e->name);
       int64_t bad = 0;
+      float *deq;
 
       CHECK (t != NULL);
       if (t == NULL)
@@ -413,6 +414,20 @@ check_values (const mobile_checkpoint *ck)
             if (mobile_tensor_code (t, r, c) != code || mobile_tensor_value (t, r, c) != want)
               bad++;
           }
+      /* The same through the kernels' row view. */
+      deq = malloc ((size_t) e->cols * sizeof *deq);
+      for (int64_t r = 0; r < e->rows; r++)
+        {
+          gk_cw_row row;
+
+          mobile_tensor_cw_row (t, r, &row);
+          gk_cw_dequant_row (&row, deq, e->cols);
+          for (int64_t c = 0; c < e->cols; c++)
+            if (deq[c] != (float) e->codes[r * e->cols + c]
+                            * e->scales[r * (e->cols / e->group_size) + c / e->group_size])
+              bad++;
+        }
+      free (deq);
       if (bad)
         {
           fprintf (stderr, "%s: %lld wrong values\n", e->name, (long long) bad);

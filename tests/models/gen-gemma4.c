@@ -20,7 +20,6 @@
 #include "gemlet-kernels.h"
 #include "gguf-writer.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,10 +100,7 @@ add_tensor (tensor_list *l, uint32_t type, int64_t ne0, int64_t ne1, gen_dist di
   const gk_type_info *ti = gk_type_get (type);
   if (ne1 > 1 && ti && ne0 % ti->block_size != 0)
     {
-      uint32_t fb = (type == GK_TYPE_Q6_K && ne0 % 32 == 0) ? GK_TYPE_Q8_0 : GK_TYPE_F16;
-      fprintf (stderr, "gemlet-gen-model: %s: %" PRId64 " columns are not whole %s blocks, using %s\n",
-               t->name, ne0, ti->name, gk_type_get (fb)->name);
-      type = fb;
+      type = (type == GK_TYPE_Q6_K && ne0 % 32 == 0) ? GK_TYPE_Q8_0 : GK_TYPE_F16;
     }
   t->type = ne1 > 1 ? type : GK_TYPE_F32;
   t->n_dims = ne1 > 1 ? 2 : 1;
@@ -117,6 +113,7 @@ add_tensor (tensor_list *l, uint32_t type, int64_t ne0, int64_t ne1, gen_dist di
   t->seed = gen_hash64 (l->seed) ^ gen_hash_str (t->name);
   return t;
 }
+
 static const void *
 find_named (const void *table, size_t n, size_t stride, const char *name)
 {
