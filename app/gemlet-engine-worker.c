@@ -425,9 +425,13 @@ generate_thread (GTask        *task,
   if ((guint64)n_tokens >= self->session_n_ctx)
     {
       error = g_error_new (engine_error_quark (), GM_ERR_CONTEXT_FULL,
-                           _("The conversation is too long for the model’s context "
-                             "(%u tokens). Start a new conversation, or allow a longer "
-                             "context in Preferences."),
+                           ngettext ("The conversation is too long for the model’s context "
+                                     "(%u token). Start a new conversation, or allow a longer "
+                                     "context in Preferences.",
+                                     "The conversation is too long for the model’s context "
+                                     "(%u tokens). Start a new conversation, or allow a longer "
+                                     "context in Preferences.",
+                                     self->session_n_ctx),
                            self->session_n_ctx);
       goto out;
     }

@@ -213,7 +213,9 @@ gemlet_import_dialog_new (GtkWindow              *parent,
       g_autofree char *memory_text = NULL;
 
       /* Translators: "about 2.9 GB with 4096 tokens of context" */
-      memory_text = g_strdup_printf (_("about %s with %u tokens of context"),
+      memory_text = g_strdup_printf (ngettext ("about %s with %u token of context",
+                                               "about %s with %u tokens of context",
+                                               info->info.default_n_ctx),
                                      memory, info->info.default_n_ctx);
       adw_action_row_set_subtitle (self->memory_row, memory_text);
       gtk_label_set_text (self->title_label, info->reason);

@@ -92,21 +92,24 @@ gemlet_format_relative_time (gint64 time_usec,
 
   if (g_date_time_get_year (then) == g_date_time_get_year (now) &&
       g_date_time_get_day_of_year (then) == g_date_time_get_day_of_year (now))
-    /* Translators: a time today, see strftime(3) */
+    /* Translators: a time today; see g_date_time_format() for the codes */
     return g_date_time_format (then, _("%H:%M"));
 
   if (diff < 2 * G_TIME_SPAN_DAY)
     return g_strdup (_("Yesterday"));
 
   if (diff < 7 * G_TIME_SPAN_DAY)
-    /* Translators: a weekday, see strftime(3) */
+    /* Translators: a weekday; see g_date_time_format() for the codes */
+    /* xgettext:no-c-format */
     return g_date_time_format (then, _("%A"));
 
   if (g_date_time_get_year (then) == g_date_time_get_year (now))
-    /* Translators: a date in this year, see strftime(3) */
+    /* Translators: a date in this year, e.g. “5 March”; see
+     * g_date_time_format() for the codes (%e pads the day with a space, %-d does not) */
     return g_date_time_format (then, _("%e %B"));
 
-  /* Translators: a date in another year, see strftime(3) */
+  /* Translators: a date in another year, e.g. “5 March 2025”; see
+   * g_date_time_format() for the codes */
   return g_date_time_format (then, _("%e %B %Y"));
 }
 

@@ -7,6 +7,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "error.h"
+#include "file-map.h"
 #include "gguf.h"
 
 #include "gemlet-kernels.h"
@@ -52,8 +54,7 @@ typedef struct {
 struct gguf_file {
   const uint8_t *base;
   uint64_t size;
-  void *map;        /* NULL when parsing a caller's buffer */
-  size_t map_size;
+  gm_file_map map;  /* empty when parsing a caller's buffer */
   uint32_t version;
   uint64_t alignment;
   uint64_t data_offset;
@@ -91,20 +92,6 @@ fail (reader *r, const char *fmt, ...)
   va_end (ap);
 }
 
-static void
-set_err (char *err, size_t err_size, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-set_err (char *err, size_t err_size, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL || err_size == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (err, err_size, fmt, ap);
-  va_end (ap);
-}
 
 /* ------------------------------------------------------------ byte access */
 
@@ -949,62 +936,18 @@ gguf_open_memory (const void *buf, size_t size, char *err, size_t err_size)
 gguf_file *
 gguf_open_full (const char *path, bool *io_error, char *err, size_t err_size)
 {
-  struct stat st;
+  gm_file_map map;
   gguf_file *f;
-  void *map;
-  int fd;
 
-  if (io_error != NULL)
-    *io_error = true;
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      set_err (err, err_size, "%s", strerror (errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0)
-    {
-      set_err (err, err_size, "%s", strerror (errno));
-      close (fd);
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      set_err (err, err_size, "not a regular file");
-      close (fd);
-      return NULL;
-    }
-  if (io_error != NULL)
-    *io_error = false;
-  if (st.st_size == 0)
-    {
-      close (fd);
-      set_err (err, err_size, "file is empty");
-      return NULL;
-    }
-  if ((uint64_t) st.st_size > SIZE_MAX)
-    {
-      close (fd);
-      set_err (err, err_size, "file is too large to map");
-      return NULL;
-    }
-  map = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close (fd);
-  if (map == MAP_FAILED)
-    {
-      if (io_error != NULL)
-        *io_error = true;
-      set_err (err, err_size, "cannot map the file: %s", strerror (errno));
-      return NULL;
-    }
-  f = parse (map, (uint64_t) st.st_size, err, err_size);
+  if (!gm_file_map_open (path, &map, io_error, err, err_size))
+    return NULL;
+  f = parse (map.data, (uint64_t) map.size, err, err_size);
   if (f == NULL)
     {
-      munmap (map, (size_t) st.st_size);
+      gm_file_map_close (&map);
       return NULL;
     }
   f->map = map;
-  f->map_size = (size_t) st.st_size;
   return f;
 }
 
@@ -1030,8 +973,7 @@ gguf_close (gguf_file *f)
   free (f->tensors);
   free (f->kv_index.entries);
   free (f->tensor_index.entries);
-  if (f->map != NULL)
-    munmap (f->map, f->map_size);
+  gm_file_map_close (&f->map);
   free (f);
 }
 
@@ -1277,7 +1219,7 @@ per_layer_ints (const gguf_file *f, const char *key, uint64_t *out, uint32_t n, 
 
   if (kv == NULL)
     {
-      set_err (err, err_size, "metadata key '%s' is missing", key);
+      gm_err_printf (err, err_size, "metadata key '%s' is missing", key);
       return false;
     }
   if (kv->value.type != GGUF_VT_ARRAY)
@@ -1286,7 +1228,7 @@ per_layer_ints (const gguf_file *f, const char *key, uint64_t *out, uint32_t n, 
       if ((kv->value.type == GGUF_VT_BOOL && !bools)
           || !int_at (kv->value.type, kv->value.ptr, &v, &neg) || neg)
         {
-          set_err (err, err_size, "metadata key '%s': %s is not a valid %s", key,
+          gm_err_printf (err, err_size, "metadata key '%s': %s is not a valid %s", key,
                    gguf_value_type_name (kv->value.type), bools ? "bool" : "unsigned integer");
           return false;
         }
@@ -1298,13 +1240,13 @@ per_layer_ints (const gguf_file *f, const char *key, uint64_t *out, uint32_t n, 
   es = fixed_size (t);
   if (es == 0 || t == GGUF_VT_FLOAT32 || t == GGUF_VT_FLOAT64 || (t == GGUF_VT_BOOL && !bools))
     {
-      set_err (err, err_size, "metadata key '%s': array of %s, expected %s", key,
+      gm_err_printf (err, err_size, "metadata key '%s': array of %s, expected %s", key,
                gguf_value_type_name (t), bools ? "bool" : "integers");
       return false;
     }
   if (kv->value.arr_len != n)
     {
-      set_err (err, err_size, "metadata key '%s': array has %llu entries, expected %u (one per layer)",
+      gm_err_printf (err, err_size, "metadata key '%s': array has %llu entries, expected %u (one per layer)",
                key, (unsigned long long) kv->value.arr_len, n);
       return false;
     }
@@ -1313,7 +1255,7 @@ per_layer_ints (const gguf_file *f, const char *key, uint64_t *out, uint32_t n, 
       int_at (t, kv->value.ptr + (size_t) i * es, &out[i], &neg);
       if (neg)
         {
-          set_err (err, err_size, "metadata key '%s': entry %u is negative", key, i);
+          gm_err_printf (err, err_size, "metadata key '%s': entry %u is negative", key, i);
           return false;
         }
     }
@@ -1329,7 +1271,7 @@ gguf_get_u32_per_layer (const gguf_file *f, const char *key, uint32_t *out, uint
 
   if (tmp == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   ok = per_layer_ints (f, key, tmp, n, false, err, err_size);
@@ -1337,7 +1279,7 @@ gguf_get_u32_per_layer (const gguf_file *f, const char *key, uint32_t *out, uint
     {
       if (tmp[i] > UINT32_MAX)
         {
-          set_err (err, err_size, "metadata key '%s': entry %u (%llu) does not fit in 32 bits", key,
+          gm_err_printf (err, err_size, "metadata key '%s': entry %u (%llu) does not fit in 32 bits", key,
                    i, (unsigned long long) tmp[i]);
           ok = false;
         }
@@ -1357,7 +1299,7 @@ gguf_get_bool_per_layer (const gguf_file *f, const char *key, bool *out, uint32_
 
   if (tmp == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   ok = per_layer_ints (f, key, tmp, n, true, err, err_size);

@@ -6,6 +6,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "error.h"
 #include "hparams.h"
 
 #include <math.h>
@@ -15,20 +16,6 @@
 
 #define ARCH "gemma4"
 
-static void set_err (char *err, size_t size, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
-
-static void
-set_err (char *err, size_t size, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL || size == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (err, size, fmt, ap);
-  va_end (ap);
-}
 
 static const char *
 key (char *buf, size_t size, const char *suffix)
@@ -49,7 +36,7 @@ get_u32 (const gguf_file *f, const char *suffix, bool required, uint32_t def, ui
     {
       if (required)
         {
-          set_err (err, err_size, "metadata key '%s' is missing", k);
+          gm_err_printf (err, err_size, "metadata key '%s' is missing", k);
           return false;
         }
       *out = def;
@@ -57,7 +44,7 @@ get_u32 (const gguf_file *f, const char *suffix, bool required, uint32_t def, ui
     }
   if (!gguf_get_u32 (f, k, out))
     {
-      set_err (err, err_size, "metadata key '%s': %s is not an unsigned 32-bit integer", k,
+      gm_err_printf (err, err_size, "metadata key '%s': %s is not an unsigned 32-bit integer", k,
                gguf_value_type_name (gguf_kv_type (f, gguf_find_key (f, k))));
       return false;
     }
@@ -75,7 +62,7 @@ get_f32 (const gguf_file *f, const char *suffix, bool required, float def, float
     {
       if (required)
         {
-          set_err (err, err_size, "metadata key '%s' is missing", k);
+          gm_err_printf (err, err_size, "metadata key '%s' is missing", k);
           return false;
         }
       *out = def;
@@ -83,7 +70,7 @@ get_f32 (const gguf_file *f, const char *suffix, bool required, float def, float
     }
   if (!gguf_get_f32 (f, k, out))
     {
-      set_err (err, err_size, "metadata key '%s': %s is not a number", k,
+      gm_err_printf (err, err_size, "metadata key '%s': %s is not a number", k,
                gguf_value_type_name (gguf_kv_type (f, gguf_find_key (f, k))));
       return false;
     }
@@ -103,12 +90,12 @@ check_shape (const gguf_file *f, const char *name, bool required, int64_t ne0, i
   if (t == NULL)
     {
       if (required)
-        set_err (err, err_size, "tensor '%s' is missing", name);
+        gm_err_printf (err, err_size, "tensor '%s' is missing", name);
       return !required;
     }
   if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
     {
-      set_err (err, err_size,
+      gm_err_printf (err, err_size,
                "tensor '%s' has shape (%lld, %lld, %lld, %lld), expected (%lld, %lld)", name,
                (long long) t->ne[0], (long long) t->ne[1], (long long) t->ne[2],
                (long long) t->ne[3], (long long) ne0, (long long) ne1);
@@ -130,12 +117,12 @@ check_layer (const gguf_file *f, const gm_hparams *hp, uint32_t il, char *err, s
 #define T(suffix) (snprintf (n, sizeof n, "blk.%u." suffix, il), n)
   if (gguf_find_tensor (f, T ("attn_qkv.weight")) != NULL)
     {
-      set_err (err, err_size, "tensor '%s': fused QKV weights are not supported", n);
+      gm_err_printf (err, err_size, "tensor '%s': fused QKV weights are not supported", n);
       return false;
     }
   if (gguf_find_tensor (f, T ("ffn_gate_inp.weight")) != NULL)
     {
-      set_err (err, err_size, "tensor '%s': mixture-of-experts Gemma 4 is not supported", n);
+      gm_err_printf (err, err_size, "tensor '%s': mixture-of-experts Gemma 4 is not supported", n);
       return false;
     }
   /* Shared layers may still carry (unused) K/V weights; if so they must
@@ -189,7 +176,7 @@ compute_kv_sources (gm_hparams *hp, char *err, size_t err_size)
           }
       if (hf == UINT32_MAX)
         {
-          set_err (err, err_size,
+          gm_err_printf (err, err_size,
                    "layer %u (%s) shares K/V, but none of the owning layers 0-%u is of that type",
                    il, hp->is_swa[il] ? "sliding-window" : "full attention", start - 1);
           return false;
@@ -197,7 +184,7 @@ compute_kv_sources (gm_hparams *hp, char *err, size_t err_size)
       llama = start >= 2 ? start - (hp->is_swa[il] ? 2 : 1) : UINT32_MAX;
       if (hf != llama)
         {
-          set_err (err, err_size,
+          gm_err_printf (err, err_size,
                    "layer %u: K/V source is layer %u by the Hugging Face rule but layer %d by "
                    "llama.cpp's (the last two owning layers must be sliding-window then full)",
                    il, hf, llama == UINT32_MAX ? -1 : (int) llama);
@@ -221,14 +208,14 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
   memset (hp, 0, sizeof *hp);
   if (!gguf_get_str (f, "general.architecture", &arch))
     {
-      set_err (err, err_size, gguf_find_key (f, "general.architecture") < 0
+      gm_err_printf (err, err_size, gguf_find_key (f, "general.architecture") < 0
                                 ? "no 'general.architecture' key"
                                 : "'general.architecture' is not a string");
       return false;
     }
   if (arch.len != strlen (ARCH) || memcmp (arch.ptr, ARCH, arch.len) != 0)
     {
-      set_err (err, err_size, "architecture is '%.*s', not '" ARCH "'",
+      gm_err_printf (err, err_size, "architecture is '%.*s', not '" ARCH "'",
                (int) (arch.len > 64 ? 64 : arch.len), arch.ptr);
       return false;
     }
@@ -240,18 +227,18 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
     return false;
   if (hp->n_layer == 0 || hp->n_layer > GM_MAX_LAYERS)
     {
-      set_err (err, err_size, "'" ARCH ".block_count' is %u, must be 1-%d", hp->n_layer,
+      gm_err_printf (err, err_size, "'" ARCH ".block_count' is %u, must be 1-%d", hp->n_layer,
                GM_MAX_LAYERS);
       return false;
     }
   if (hp->n_embd == 0)
     {
-      set_err (err, err_size, "'" ARCH ".embedding_length' is 0");
+      gm_err_printf (err, err_size, "'" ARCH ".embedding_length' is 0");
       return false;
     }
   if (n_expert > 0)
     {
-      set_err (err, err_size, "mixture-of-experts Gemma 4 (%u experts) is not supported", n_expert);
+      gm_err_printf (err, err_size, "mixture-of-experts Gemma 4 (%u experts) is not supported", n_expert);
       return false;
     }
 
@@ -267,13 +254,13 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
     {
       if (n_head_arr[il] != hp->n_head)
         {
-          set_err (err, err_size, "'" ARCH ".attention.head_count' differs between layers 0 and %u",
+          gm_err_printf (err, err_size, "'" ARCH ".attention.head_count' differs between layers 0 and %u",
                    il);
           return false;
         }
       if (hp->n_ff[il] == 0)
         {
-          set_err (err, err_size, "'" ARCH ".feed_forward_length' is 0 for layer %u", il);
+          gm_err_printf (err, err_size, "'" ARCH ".feed_forward_length' is 0 for layer %u", il);
           return false;
         }
       any_swa |= hp->is_swa[il];
@@ -281,7 +268,7 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
     }
   if (hp->n_head == 0)
     {
-      set_err (err, err_size, "'" ARCH ".attention.head_count' is 0");
+      gm_err_printf (err, err_size, "'" ARCH ".attention.head_count' is 0");
       return false;
     }
   /* head_count_kv defaults to head_count, as in llama.cpp. */
@@ -293,7 +280,7 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
   for (uint32_t il = 0; il < hp->n_layer; il++)
     if (hp->n_head_kv[il] == 0 || hp->n_head % hp->n_head_kv[il] != 0)
       {
-        set_err (err, err_size, "layer %u: %u query heads cannot share %u K/V heads", il,
+        gm_err_printf (err, err_size, "layer %u: %u query heads cannot share %u K/V heads", il,
                  hp->n_head, hp->n_head_kv[il]);
         return false;
       }
@@ -315,21 +302,21 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
     return false;
   if (head_v_full != hp->head_dim_full || head_v_swa != hp->head_dim_swa)
     {
-      set_err (err, err_size, "value head size (%u / %u SWA) differs from key head size (%u / %u SWA)",
+      gm_err_printf (err, err_size, "value head size (%u / %u SWA) differs from key head size (%u / %u SWA)",
                head_v_full, head_v_swa, hp->head_dim_full, hp->head_dim_swa);
       return false;
     }
   if (hp->head_dim_full == 0 || hp->head_dim_swa == 0 || hp->head_dim_full % 2 != 0
       || hp->head_dim_swa % 2 != 0)
     {
-      set_err (err, err_size, "head size %u / %u (SWA) must be even and non-zero",
+      gm_err_printf (err, err_size, "head size %u / %u (SWA) must be even and non-zero",
                hp->head_dim_full, hp->head_dim_swa);
       return false;
     }
   if (hp->n_rot_full > hp->head_dim_full || hp->n_rot_swa > hp->head_dim_swa
       || hp->n_rot_full % 2 != 0 || hp->n_rot_swa % 2 != 0)
     {
-      set_err (err, err_size, "rotary size %u / %u (SWA) must be even and at most the head size",
+      gm_err_printf (err, err_size, "rotary size %u / %u (SWA) must be even and at most the head size",
                hp->n_rot_full, hp->n_rot_swa);
       return false;
     }
@@ -347,19 +334,19 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
       || !(hp->final_softcap >= 0) || !isfinite (hp->rope_base_full)
       || !isfinite (hp->rope_base_swa) || !isfinite (hp->final_softcap) || hp->rms_eps > 1.0f)
     {
-      set_err (err, err_size, "implausible rope base (%g / %g), rms epsilon (%g) or soft-cap (%g)",
+      gm_err_printf (err, err_size, "implausible rope base (%g / %g), rms epsilon (%g) or soft-cap (%g)",
                (double) hp->rope_base_full, (double) hp->rope_base_swa, (double) hp->rms_eps,
                (double) hp->final_softcap);
       return false;
     }
   if (any_swa && hp->n_swa == 0)
     {
-      set_err (err, err_size, "'" ARCH ".attention.sliding_window' is 0 but some layers use it");
+      gm_err_printf (err, err_size, "'" ARCH ".attention.sliding_window' is 0 but some layers use it");
       return false;
     }
   if (hp->n_shared_kv >= hp->n_layer)
     {
-      set_err (err, err_size, "'" ARCH ".attention.shared_kv_layers' is %u, but there are only %u layers",
+      gm_err_printf (err, err_size, "'" ARCH ".attention.shared_kv_layers' is %u, but there are only %u layers",
                hp->n_shared_kv, hp->n_layer);
       return false;
     }
@@ -372,12 +359,12 @@ gm_hparams_load (const gguf_file *f, gm_hparams *hp, char *err, size_t err_size)
   tok = gguf_find_tensor (f, "token_embd.weight");
   if (tok == NULL)
     {
-      set_err (err, err_size, "tensor 'token_embd.weight' is missing");
+      gm_err_printf (err, err_size, "tensor 'token_embd.weight' is missing");
       return false;
     }
   if (tok->ne[1] <= 0 || tok->ne[1] > INT32_MAX)
     {
-      set_err (err, err_size, "tensor 'token_embd.weight' has %lld rows, not a usable vocabulary",
+      gm_err_printf (err, err_size, "tensor 'token_embd.weight' has %lld rows, not a usable vocabulary",
                (long long) tok->ne[1]);
       return false;
     }

@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "error.h"
 #include "gemlet.h"
 #include "gemlet-kernels.h"
 #include "gguf.h"
@@ -18,22 +19,6 @@
  * would dwarf the weights and is not what a desktop chat needs. */
 #define GM_DEFAULT_N_CTX 8192
 
-static gm_status
-set_error (gm_error *err, gm_status code, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static gm_status
-set_error (gm_error *err, gm_status code, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL)
-    return code;
-  err->code = code;
-  va_start (ap, fmt);
-  vsnprintf (err->message, sizeof err->message, fmt, ap);
-  va_end (ap);
-  return code;
-}
 
 /* Copies a file string into a fixed field, replacing control bytes so a
  * hostile name cannot mess with a terminal or a JSON consumer. */
@@ -177,7 +162,7 @@ open_checked (const char *path, gm_error *err)
 
   f = gguf_open_full (path, &io, msg, sizeof msg);
   if (f == NULL)
-    set_error (err, io ? GM_ERR_IO : GM_ERR_FORMAT, "%s", msg);
+    gm_error_set (err, io ? GM_ERR_IO : GM_ERR_FORMAT, "%s", msg);
   return f;
 }
 
@@ -189,7 +174,7 @@ gm_inspect (const char *path, gm_checkpoint_info *info, gm_error *err)
   char msg[256];
 
   if (path == NULL || info == NULL)
-    return set_error (err, GM_ERR_INVALID, "gm_inspect: path and info are required");
+    return gm_error_set (err, GM_ERR_INVALID, "gm_inspect: path and info are required");
   memset (info, 0, sizeof *info);
   f = open_checked (path, err);
   if (f == NULL)
@@ -200,7 +185,7 @@ gm_inspect (const char *path, gm_checkpoint_info *info, gm_error *err)
   if (hp == NULL)
     {
       gguf_close (f);
-      return set_error (err, GM_ERR_NOMEM, "out of memory");
+      return gm_error_set (err, GM_ERR_NOMEM, "out of memory");
     }
   if (gm_hparams_load (f, hp, msg, sizeof msg))
     describe_gemma4 (hp, info);
@@ -249,7 +234,7 @@ gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *
   gm_status st = GM_OK;
 
   if (path == NULL || out == NULL)
-    return set_error (err, GM_ERR_INVALID, "gm_estimate_memory: path and out are required");
+    return gm_error_set (err, GM_ERR_INVALID, "gm_estimate_memory: path and out are required");
   memset (out, 0, sizeof *out);
   f = open_checked (path, err);
   if (f == NULL)
@@ -257,9 +242,9 @@ gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *
   info = calloc (1, sizeof *info);
   hp = malloc (sizeof *hp);
   if (info == NULL || hp == NULL)
-    st = set_error (err, GM_ERR_NOMEM, "out of memory");
+    st = gm_error_set (err, GM_ERR_NOMEM, "out of memory");
   else if (!gm_hparams_load (f, hp, msg, sizeof msg))
-    st = set_error (err, GM_ERR_UNSUPPORTED, "not a Gemma 4 model Gemlet can run: %s", msg);
+    st = gm_error_set (err, GM_ERR_UNSUPPORTED, "not a Gemma 4 model Gemlet can run: %s", msg);
   else
     {
       describe_container (f, info);

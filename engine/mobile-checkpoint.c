@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "error.h"
 #include "mobile-checkpoint.h"
 
 #include "gemlet-kernels.h"
@@ -74,20 +75,6 @@ struct mobile_checkpoint {
   bool *have_layer;
 };
 
-static void
-set_err (char *err, size_t err_size, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-set_err (char *err, size_t err_size, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL || err_size == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (err, err_size, fmt, ap);
-  va_end (ap);
-}
 
 static char *
 path_join (const char *dir, const char *name)
@@ -134,39 +121,39 @@ read_json (const char *dir, const char *name, char *err, size_t err_size)
 
   if (path == NULL || (fp = fopen (path, "rb")) == NULL)
     {
-      set_err (err, err_size, "%s: %s", name, path ? strerror (errno) : "out of memory");
+      gm_err_printf (err, err_size, "%s: %s", name, path ? strerror (errno) : "out of memory");
       goto out;
     }
   if (fseek (fp, 0, SEEK_END) != 0 || (size = ftell (fp)) < 0 || fseek (fp, 0, SEEK_SET) != 0)
     {
-      set_err (err, err_size, "%s: cannot read the file", name);
+      gm_err_printf (err, err_size, "%s: cannot read the file", name);
       goto out;
     }
   if ((unsigned long) size > MOBILE_MAX_JSON_SIZE)
     {
-      set_err (err, err_size, "%s: %ld bytes is too large for a config file", name, size);
+      gm_err_printf (err, err_size, "%s: %ld bytes is too large for a config file", name, size);
       goto out;
     }
   buf = malloc ((size_t) size + 1);
   if (buf == NULL || fread (buf, 1, (size_t) size, fp) != (size_t) size)
     {
-      set_err (err, err_size, "%s: cannot read the file", name);
+      gm_err_printf (err, err_size, "%s: cannot read the file", name);
       goto out;
     }
   tok = json_tokener_new ();
   if (tok == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       goto out;
     }
   json_tokener_set_flags (tok, JSON_TOKENER_VALIDATE_UTF8);
   o = json_tokener_parse_ex (tok, buf, (int) size);
   if (o == NULL)
-    set_err (err, err_size, "%s: not valid JSON: %s", name,
+    gm_err_printf (err, err_size, "%s: not valid JSON: %s", name,
              json_tokener_error_desc (json_tokener_get_error (tok)));
   else if (!json_object_is_type (o, json_type_object))
     {
-      set_err (err, err_size, "%s: not a JSON object", name);
+      gm_err_printf (err, err_size, "%s: not a JSON object", name);
       json_object_put (o);
       o = NULL;
     }
@@ -204,7 +191,7 @@ cfg_int (struct json_object *o, const char *where, const char *key, bool require
     {
       if (required)
         {
-          set_err (err, err_size, "config.json: %s%s is missing", where, key);
+          gm_err_printf (err, err_size, "config.json: %s%s is missing", where, key);
           return false;
         }
       *out = def;
@@ -212,14 +199,14 @@ cfg_int (struct json_object *o, const char *where, const char *key, bool require
     }
   if (!json_object_is_type (v, json_type_int))
     {
-      set_err (err, err_size, "config.json: %s%s is a %s, expected an integer", where, key,
+      gm_err_printf (err, err_size, "config.json: %s%s is a %s, expected an integer", where, key,
                json_type_to_name (json_object_get_type (v)));
       return false;
     }
   x = json_object_get_int64 (v);
   if (x < min || x > max)
     {
-      set_err (err, err_size, "config.json: %s%s is %lld (expected %lld..%lld)", where, key,
+      gm_err_printf (err, err_size, "config.json: %s%s is %lld (expected %lld..%lld)", where, key,
                (long long) x, (long long) min, (long long) max);
       return false;
     }
@@ -240,14 +227,14 @@ cfg_float (struct json_object *o, const char *where, const char *key, double def
     }
   if (!json_object_is_type (v, json_type_double) && !json_object_is_type (v, json_type_int))
     {
-      set_err (err, err_size, "config.json: %s%s is a %s, expected a number", where, key,
+      gm_err_printf (err, err_size, "config.json: %s%s is a %s, expected a number", where, key,
                json_type_to_name (json_object_get_type (v)));
       return false;
     }
   *out = json_object_get_double (v);
   if (!isfinite (*out))
     {
-      set_err (err, err_size, "config.json: %s%s is not finite", where, key);
+      gm_err_printf (err, err_size, "config.json: %s%s is not finite", where, key);
       return false;
     }
   return true;
@@ -266,7 +253,7 @@ cfg_bool (struct json_object *o, const char *where, const char *key, bool def, b
     }
   if (!json_object_is_type (v, json_type_boolean))
     {
-      set_err (err, err_size, "config.json: %s%s is a %s, expected true or false", where, key,
+      gm_err_printf (err, err_size, "config.json: %s%s is a %s, expected true or false", where, key,
                json_type_to_name (json_object_get_type (v)));
       return false;
     }
@@ -305,7 +292,7 @@ load_rope (struct json_object *tc, gm_hparams *hp, mobile_config_extra *ex, char
     return false;
   if (theta_full <= 0 || theta_swa <= 0 || partial <= 0 || partial > 1)
     {
-      set_err (err, err_size, "config.json: " TC "rope_parameters: theta %g/%g or partial rotary "
+      gm_err_printf (err, err_size, "config.json: " TC "rope_parameters: theta %g/%g or partial rotary "
                "factor %g out of range", theta_full, theta_swa, partial);
       return false;
     }
@@ -325,7 +312,7 @@ load_layers (struct json_object *tc, gm_hparams *hp, int64_t n_kv, int64_t n_kv_
   if (types == NULL || !json_object_is_type (types, json_type_array)
       || json_object_array_length (types) != hp->n_layer)
     {
-      set_err (err, err_size, "config.json: " TC "layer_types must list %u layer types",
+      gm_err_printf (err, err_size, "config.json: " TC "layer_types must list %u layer types",
                hp->n_layer);
       return false;
     }
@@ -333,7 +320,7 @@ load_layers (struct json_object *tc, gm_hparams *hp, int64_t n_kv, int64_t n_kv_
     {
       if (json_object_array_length (ff) != hp->n_layer)
         {
-          set_err (err, err_size, "config.json: " TC "intermediate_size has %zu entries, expected %u",
+          gm_err_printf (err, err_size, "config.json: " TC "intermediate_size has %zu entries, expected %u",
                    json_object_array_length (ff), hp->n_layer);
           return false;
         }
@@ -354,7 +341,7 @@ load_layers (struct json_object *tc, gm_hparams *hp, int64_t n_kv, int64_t n_kv_
         hp->is_swa[il] = false;
       else
         {
-          set_err (err, err_size, "config.json: " TC "layer_types[%u] is not 'sliding_attention' "
+          gm_err_printf (err, err_size, "config.json: " TC "layer_types[%u] is not 'sliding_attention' "
                    "or 'full_attention'", il);
           return false;
         }
@@ -365,7 +352,7 @@ load_layers (struct json_object *tc, gm_hparams *hp, int64_t n_kv, int64_t n_kv_
           n_ff = json_object_is_type (v, json_type_int) ? json_object_get_int64 (v) : 0;
           if (n_ff < 1 || n_ff > MOBILE_MAX_DIM)
             {
-              set_err (err, err_size, "config.json: " TC "intermediate_size[%u] is not a valid width",
+              gm_err_printf (err, err_size, "config.json: " TC "intermediate_size[%u] is not a valid width",
                        il);
               return false;
             }
@@ -378,7 +365,7 @@ load_layers (struct json_object *tc, gm_hparams *hp, int64_t n_kv, int64_t n_kv_
     }
   if (hp->is_swa[hp->n_layer - 1])
     {
-      set_err (err, err_size, "config.json: " TC "layer_types: the last layer must be full attention");
+      gm_err_printf (err, err_size, "config.json: " TC "layer_types: the last layer must be full attention");
       return false;
     }
 
@@ -397,7 +384,7 @@ load_layers (struct json_object *tc, gm_hparams *hp, int64_t n_kv, int64_t n_kv_
           }
       if (hp->kv_source[il] == UINT32_MAX)
         {
-          set_err (err, err_size, "config.json: layer %u shares K/V, but no owning layer is of its type",
+          gm_err_printf (err, err_size, "config.json: layer %u shares K/V, but no owning layer is of its type",
                    il);
           return false;
         }
@@ -440,25 +427,25 @@ load_hparams (mobile_checkpoint *ck, struct json_object *tc, char *err, size_t e
     return false;
   if (kev || moe)
     {
-      set_err (err, err_size, "config.json: %s is set; only the dense E2B/E4B layout is supported",
+      gm_err_printf (err, err_size, "config.json: %s is set; only the dense E2B/E4B layout is supported",
                kev ? TC "attention_k_eq_v" : TC "enable_moe_block");
       return false;
     }
   if (v[4] % 2 != 0 || v[5] % 2 != 0)
     {
-      set_err (err, err_size, "config.json: head size %lld / %lld (global) must be even",
+      gm_err_printf (err, err_size, "config.json: head size %lld / %lld (global) must be even",
                (long long) v[4], (long long) v[5]);
       return false;
     }
   if (v[2] % v[3] != 0 || v[2] % n_kv_global != 0)
     {
-      set_err (err, err_size, "config.json: %lld query heads cannot share %lld (or %lld global) K/V "
+      gm_err_printf (err, err_size, "config.json: %lld query heads cannot share %lld (or %lld global) K/V "
                "heads", (long long) v[2], (long long) v[3], (long long) n_kv_global);
       return false;
     }
   if (eps <= 0 || softcap < 0)
     {
-      set_err (err, err_size, "config.json: " TC "rms_norm_eps or final_logit_softcapping out of range");
+      gm_err_printf (err, err_size, "config.json: " TC "rms_norm_eps or final_logit_softcapping out of range");
       return false;
     }
   hp->n_layer = (uint32_t) v[0];
@@ -478,7 +465,7 @@ load_hparams (mobile_checkpoint *ck, struct json_object *tc, char *err, size_t e
   hp->final_softcap = (float) softcap;
   if (hp->n_embd_per_layer > 0 && v[11] != v[6])
     {
-      set_err (err, err_size, "config.json: " TC "vocab_size_per_layer_input (%lld) differs from "
+      gm_err_printf (err, err_size, "config.json: " TC "vocab_size_per_layer_input (%lld) differs from "
                "vocab_size (%lld)", (long long) v[11], (long long) v[6]);
       return false;
     }
@@ -507,7 +494,7 @@ compile_target (target *t, const char *text, char *err, size_t err_size)
     }
   if (ere == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   ere[o++] = '^';
@@ -544,7 +531,7 @@ compile_target (target *t, const char *text, char *err, size_t err_size)
   if (rc != 0)
     {
       t->is_re = false;
-      set_err (err, err_size, "config.json: quantization target '%s' is not a regular expression "
+      gm_err_printf (err, err_size, "config.json: quantization target '%s' is not a regular expression "
                "this loader understands", text);
       return false;
     }
@@ -590,14 +577,14 @@ load_targets (struct json_object *arr, const char *what, target **out, size_t *n
     return true;
   if (!json_object_is_type (arr, json_type_array))
     {
-      set_err (err, err_size, "config.json: %s is not a list", what);
+      gm_err_printf (err, err_size, "config.json: %s is not a list", what);
       return false;
     }
   n = json_object_array_length (arr);
   *out = calloc (n ? n : 1, sizeof **out);
   if (*out == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   for (size_t i = 0; i < n; i++)
@@ -606,7 +593,7 @@ load_targets (struct json_object *arr, const char *what, target **out, size_t *n
 
       if (!json_object_is_type (s, json_type_string))
         {
-          set_err (err, err_size, "config.json: %s[%zu] is not a string", what, i);
+          gm_err_printf (err, err_size, "config.json: %s[%zu] is not a string", what, i);
           return false;
         }
       if (!compile_target (&(*out)[i], json_object_get_string (s), err, err_size))
@@ -640,7 +627,7 @@ load_act (struct json_object *g, const char *gname, const char *key, bool *out, 
   if (bits != 8 || !sym || dyn || (type && strcmp (type, "int") != 0)
       || (strategy && strcmp (strategy, "tensor") != 0))
     {
-      set_err (err, err_size, "config.json: %s: only static symmetric per-tensor int8 is supported",
+      gm_err_printf (err, err_size, "config.json: %s: only static symmetric per-tensor int8 is supported",
                where);
       return false;
     }
@@ -661,7 +648,7 @@ load_group (quant_group *qg, const char *gname, struct json_object *g, const cha
   snprintf (where, sizeof where, "config_groups.%s.weights.", gname);
   if (!json_object_is_type (g, json_type_object) || w == NULL)
     {
-      set_err (err, err_size, "config.json: config_groups.%s has no weights scheme", gname);
+      gm_err_printf (err, err_size, "config.json: config_groups.%s has no weights scheme", gname);
       return false;
     }
   if (!cfg_int (w, where, "num_bits", true, 0, 1, 64, &bits, err, err_size)
@@ -673,19 +660,19 @@ load_group (quant_group *qg, const char *gname, struct json_object *g, const cha
   strategy = cfg_str (w, "strategy");
   if (type != NULL && strcmp (type, "int") != 0)
     {
-      set_err (err, err_size, "config.json: %stype '%s': only integer weights are supported", where,
+      gm_err_printf (err, err_size, "config.json: %stype '%s': only integer weights are supported", where,
                type);
       return false;
     }
   if (bits != 2 && bits != 4 && bits != 8)
     {
-      set_err (err, err_size, "config.json: %snum_bits %lld: only 2, 4 and 8 are supported", where,
+      gm_err_printf (err, err_size, "config.json: %snum_bits %lld: only 2, 4 and 8 are supported", where,
                (long long) bits);
       return false;
     }
   if (!sym || dyn)
     {
-      set_err (err, err_size, "config.json: %s: %s weights are not supported", where,
+      gm_err_printf (err, err_size, "config.json: %s: %s weights are not supported", where,
                !sym ? "asymmetric" : "dynamic");
       return false;
     }
@@ -694,7 +681,7 @@ load_group (quant_group *qg, const char *gname, struct json_object *g, const cha
           && (!json_object_is_type (get (w, "actorder"), json_type_boolean)
               || json_object_get_boolean (get (w, "actorder")))))
     {
-      set_err (err, err_size, "config.json: %s: block or activation-ordered weights are not supported",
+      gm_err_printf (err, err_size, "config.json: %s: block or activation-ordered weights are not supported",
                where);
       return false;
     }
@@ -704,7 +691,7 @@ load_group (quant_group *qg, const char *gname, struct json_object *g, const cha
     qg->group_strategy = true;
   else if (strcmp (strategy, "channel") != 0)
     {
-      set_err (err, err_size, "config.json: %sstrategy '%s': only 'channel' and 'group' (with a "
+      gm_err_printf (err, err_size, "config.json: %sstrategy '%s': only 'channel' and 'group' (with a "
                "group_size) are supported", where, strategy);
       return false;
     }
@@ -718,7 +705,7 @@ load_group (quant_group *qg, const char *gname, struct json_object *g, const cha
     qg->int_quantized = true;
   else
     {
-      set_err (err, err_size, "config.json: config_groups.%s: format '%s' is not supported "
+      gm_err_printf (err, err_size, "config.json: config_groups.%s: format '%s' is not supported "
                "(expected pack-quantized or int-quantized)", gname, format);
       return false;
     }
@@ -739,13 +726,13 @@ load_quant (mobile_checkpoint *ck, struct json_object *q, char *err, size_t err_
   method = cfg_str (q, "quant_method");
   if (method != NULL && strcmp (method, "gemma") == 0)
     {
-      set_err (err, err_size, "config.json: quant_method 'gemma' is the -qat-mobile-transformers "
+      gm_err_printf (err, err_size, "config.json: quant_method 'gemma' is the -qat-mobile-transformers "
                "packaging, which is not supported; use the -qat-mobile-ct checkpoint");
       return false;
     }
   if (method == NULL || strcmp (method, "compressed-tensors") != 0)
     {
-      set_err (err, err_size, "config.json: quantization_config.quant_method '%s' is not supported "
+      gm_err_printf (err, err_size, "config.json: quantization_config.quant_method '%s' is not supported "
                "(expected compressed-tensors)", method ? method : "(missing)");
       return false;
     }
@@ -753,20 +740,20 @@ load_quant (mobile_checkpoint *ck, struct json_object *q, char *err, size_t err_
   status = cfg_str (q, "quantization_status");
   if (status != NULL && strcmp (status, "compressed") != 0)
     {
-      set_err (err, err_size, "config.json: quantization_status '%s': only compressed checkpoints "
+      gm_err_printf (err, err_size, "config.json: quantization_status '%s': only compressed checkpoints "
                "are supported", status);
       return false;
     }
   if (get (q, "kv_cache_scheme") != NULL)
     {
-      set_err (err, err_size, "config.json: a quantized KV cache (kv_cache_scheme) is not supported");
+      gm_err_printf (err, err_size, "config.json: a quantized KV cache (kv_cache_scheme) is not supported");
       return false;
     }
   tc = get (q, "transform_config");
   if (tc != NULL && json_object_is_type (tc, json_type_object)
       && json_object_object_length (tc) > 0)
     {
-      set_err (err, err_size, "config.json: transform_config (weight rotations) is not supported");
+      gm_err_printf (err, err_size, "config.json: transform_config (weight rotations) is not supported");
       return false;
     }
   top_format = cfg_str (q, "format");
@@ -777,14 +764,14 @@ load_quant (mobile_checkpoint *ck, struct json_object *q, char *err, size_t err_
   groups = get (q, "config_groups");
   if (groups == NULL || !json_object_is_type (groups, json_type_object))
     {
-      set_err (err, err_size, "config.json: quantization_config.config_groups is missing");
+      gm_err_printf (err, err_size, "config.json: quantization_config.config_groups is missing");
       return false;
     }
   json_object_object_foreach (groups, gname, g)
     {
       if (ck->n_groups == MOBILE_MAX_GROUPS)
         {
-          set_err (err, err_size, "config.json: more than %d config_groups", MOBILE_MAX_GROUPS);
+          gm_err_printf (err, err_size, "config.json: more than %d config_groups", MOBILE_MAX_GROUPS);
           return false;
         }
       ck->n_groups++;
@@ -810,7 +797,7 @@ resolve (const mobile_checkpoint *ck, const char *module, bool is_embedding,
         {
           if (*out != NULL && *out != &ck->groups[g])
             {
-              set_err (err, err_size, "config.json: module '%s' is targeted by both %s and %s",
+              gm_err_printf (err, err_size, "config.json: module '%s' is targeted by both %s and %s",
                        module, (*out)->name, ck->groups[g].name);
               return false;
             }
@@ -878,19 +865,19 @@ load_vector (const mobile_checkpoint *ck, const char *name, int64_t n, bool opti
     {
       if (optional)
         return true;
-      set_err (err, err_size, "tensor '%s' is missing", name);
+      gm_err_printf (err, err_size, "tensor '%s' is missing", name);
       return false;
     }
   fmt_shape (t, shape, sizeof shape);
   if (!float_format (t->dtype, &out->format))
     {
-      set_err (err, err_size, "tensor '%s': dtype %s, expected F32, F16 or BF16", name,
+      gm_err_printf (err, err_size, "tensor '%s': dtype %s, expected F32, F16 or BF16", name,
                sft_dtype_name (t->dtype));
       return false;
     }
   if ((int64_t) t->n_elements != n || t->n_dims > 1)
     {
-      set_err (err, err_size, "tensor '%s': shape %s, expected [%lld]", name, shape, (long long) n);
+      gm_err_printf (err, err_size, "tensor '%s': shape %s, expected [%lld]", name, shape, (long long) n);
       return false;
     }
   out->rows = 1;
@@ -916,17 +903,17 @@ load_scalar_act (const mobile_checkpoint *ck, const char *module, const char *wh
     return true;   /* a stray scale the config does not ask for is ignored */
   if (t == NULL)
     {
-      set_err (err, err_size, "tensor '%s' is missing (its group has static activations)", name);
+      gm_err_printf (err, err_size, "tensor '%s' is missing (its group has static activations)", name);
       return false;
     }
   if (t->n_elements != 1 || !sft_read_float (t, 0, &v))
     {
-      set_err (err, err_size, "tensor '%s': expected one F32, F16 or BF16 value", name);
+      gm_err_printf (err, err_size, "tensor '%s': expected one F32, F16 or BF16 value", name);
       return false;
     }
   if (!isfinite (v) || v < 0)
     {
-      set_err (err, err_size, "tensor '%s': scale %g is not a finite non-negative number", name,
+      gm_err_printf (err, err_size, "tensor '%s': scale %g is not a finite non-negative number", name,
                (double) v);
       return false;
     }
@@ -954,7 +941,7 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
       fmt_shape (w, shape, sizeof shape);
       if (w->dtype != SFT_I32 || w->n_dims != 2)
         {
-          set_err (err, err_size, "tensor '%s': %s %s, expected 2-D I32 packed codes", name,
+          gm_err_printf (err, err_size, "tensor '%s': %s %s, expected 2-D I32 packed codes", name,
                    sft_dtype_name (w->dtype), shape);
           return false;
         }
@@ -963,12 +950,12 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
       if (ws == NULL || ws->n_elements != 2 || !sft_read_int (ws, 0, &r)
           || !sft_read_int (ws, 1, &c))
         {
-          set_err (err, err_size, "tensor '%s' is missing or not two integers", name);
+          gm_err_printf (err, err_size, "tensor '%s' is missing or not two integers", name);
           return false;
         }
       if (r != rows || c != cols)
         {
-          set_err (err, err_size, "module '%s': weight_shape [%lld, %lld], expected [%lld, %lld]",
+          gm_err_printf (err, err_size, "module '%s': weight_shape [%lld, %lld], expected [%lld, %lld]",
                    module, (long long) r, (long long) c, (long long) rows, (long long) cols);
           return false;
         }
@@ -978,7 +965,7 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
       if (w->shape[0] != rows || (uint64_t) w->shape[1] < need
           || (uint64_t) w->shape[1] > ((uint64_t) cols + 31) / 32 * (uint64_t) qg->bits)
         {
-          set_err (err, err_size, "module '%s': weight_packed %s does not hold [%lld, %lld] "
+          gm_err_printf (err, err_size, "module '%s': weight_packed %s does not hold [%lld, %lld] "
                    "%d-bit codes", module, shape, (long long) rows, (long long) cols, qg->bits);
           return false;
         }
@@ -992,14 +979,14 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
       w = find (ck, name);
       if (w == NULL)
         {
-          set_err (err, err_size, "module '%s': neither %s.weight_packed nor %s.weight is present",
+          gm_err_printf (err, err_size, "module '%s': neither %s.weight_packed nor %s.weight is present",
                    module, module, module);
           return false;
         }
       fmt_shape (w, shape, sizeof shape);
       if (w->dtype != SFT_I8 || w->n_dims != 2 || w->shape[0] != rows || w->shape[1] != cols)
         {
-          set_err (err, err_size, "tensor '%s': %s %s, expected I8 [%lld, %lld]", name,
+          gm_err_printf (err, err_size, "tensor '%s': %s %s, expected I8 [%lld, %lld]", name,
                    sft_dtype_name (w->dtype), shape, (long long) rows, (long long) cols);
           return false;
         }
@@ -1012,7 +999,7 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
     {
       if (cols % qg->group_size != 0)
         {
-          set_err (err, err_size, "module '%s': %lld columns are not a multiple of group_size %lld",
+          gm_err_printf (err, err_size, "module '%s': %lld columns are not a multiple of group_size %lld",
                    module, (long long) cols, (long long) qg->group_size);
           return false;
         }
@@ -1025,20 +1012,20 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
   s = find (ck, name);
   if (s == NULL)
     {
-      set_err (err, err_size, "tensor '%s' is missing", name);
+      gm_err_printf (err, err_size, "tensor '%s' is missing", name);
       return false;
     }
   fmt_shape (s, shape, sizeof shape);
   if (!float_format (s->dtype, &out->scale_format))
     {
-      set_err (err, err_size, "tensor '%s': dtype %s, expected BF16, F16 or F32", name,
+      gm_err_printf (err, err_size, "tensor '%s': dtype %s, expected BF16, F16 or F32", name,
                sft_dtype_name (s->dtype));
       return false;
     }
   if (s->shape[0] != rows || (int64_t) s->n_elements != rows * out->n_groups
       || (s->n_dims != 2 && !(s->n_dims == 1 && out->n_groups == 1)))
     {
-      set_err (err, err_size, "tensor '%s': shape %s, expected [%lld, %lld]", name, shape,
+      gm_err_printf (err, err_size, "tensor '%s': shape %s, expected [%lld, %lld]", name, shape,
                (long long) rows, (long long) out->n_groups);
       return false;
     }
@@ -1055,7 +1042,7 @@ load_quantized (const mobile_checkpoint *ck, const char *module, const quant_gro
 
         if (sft_read_int (zp, i, &iv) ? iv != 0 : (!sft_read_float (zp, i, &fv) || fv != 0.0f))
           {
-            set_err (err, err_size, "tensor '%s': element %llu is not zero (asymmetric weights are "
+            gm_err_printf (err, err_size, "tensor '%s': element %llu is not zero (asymmetric weights are "
                      "not supported)", name, (unsigned long long) i);
             return false;
           }
@@ -1103,7 +1090,7 @@ load_module (const mobile_checkpoint *ck, const char *module, bool is_embedding,
   if (w == NULL)
     {
       snprintf (name, sizeof name, "%s.weight_packed", module);
-      set_err (err, err_size, find (ck, name) != NULL
+      gm_err_printf (err, err_size, find (ck, name) != NULL
                  ? "module '%s' has packed weights, but no quantization group in config.json targets it"
                  : "tensor '%s.weight' is missing", module);
       return false;
@@ -1112,7 +1099,7 @@ load_module (const mobile_checkpoint *ck, const char *module, bool is_embedding,
   if (!float_format (w->dtype, &out->format) || w->n_dims != 2 || w->shape[0] != rows
       || w->shape[1] != cols)
     {
-      set_err (err, err_size, "tensor '%s': %s %s, expected a float [%lld, %lld] (no quantization "
+      gm_err_printf (err, err_size, "tensor '%s': %s %s, expected a float [%lld, %lld] (no quantization "
                "group targets it)", name, sft_dtype_name (w->dtype), shape, (long long) rows,
                (long long) cols);
       return false;
@@ -1152,7 +1139,7 @@ set_name (mobile_tensor *t, const char *name, char *err, size_t err_size)
   t->name = strdup (name);
   if (t->name == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   return true;
@@ -1254,7 +1241,7 @@ load_tensors (mobile_checkpoint *ck, char *err, size_t err_size)
     return false;
   if (!ck->have_global[MOBILE_G_LM_HEAD] && !ck->extra.tie_word_embeddings)
     {
-      set_err (err, err_size, "tensor 'lm_head.weight' is missing and tie_word_embeddings is false");
+      gm_err_printf (err, err_size, "tensor 'lm_head.weight' is missing and tie_word_embeddings is false");
       return false;
     }
 
@@ -1283,26 +1270,26 @@ add_shard (mobile_checkpoint *ck, const char *file, char *err, size_t err_size)
       return true;
   if (ck->n_shards == MOBILE_MAX_SHARDS)
     {
-      set_err (err, err_size, "more than %d weight files", MOBILE_MAX_SHARDS);
+      gm_err_printf (err, err_size, "more than %d weight files", MOBILE_MAX_SHARDS);
       return false;
     }
   /* Index entries are file names in the folder, never paths. */
   if (strchr (file, '/') != NULL || file[0] == '.' || !ends_with (file, ".safetensors"))
     {
-      set_err (err, err_size, INDEX_NAME ": '%s' is not a .safetensors file name", file);
+      gm_err_printf (err, err_size, INDEX_NAME ": '%s' is not a .safetensors file name", file);
       return false;
     }
   path = path_join (ck->folder, file);
   if (path == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   f = sft_open (path, msg, sizeof msg);
   free (path);
   if (f == NULL)
     {
-      set_err (err, err_size, "%s: %s", file, msg);
+      gm_err_printf (err, err_size, "%s: %s", file, msg);
       return false;
     }
   ck->shards[ck->n_shards] = f;
@@ -1310,7 +1297,7 @@ add_shard (mobile_checkpoint *ck, const char *file, char *err, size_t err_size)
   ck->n_shards++;
   if (ck->shard_names[ck->n_shards - 1] == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   /* A name in two files would make the lookup depend on file order. */
@@ -1318,7 +1305,7 @@ add_shard (mobile_checkpoint *ck, const char *file, char *err, size_t err_size)
     for (size_t s = 0; s + 1 < ck->n_shards; s++)
       if (sft_find (ck->shards[s], sft_tensor_at (f, i)->name) != NULL)
         {
-          set_err (err, err_size, "tensor '%s' is in both %s and %s", sft_tensor_at (f, i)->name,
+          gm_err_printf (err, err_size, "tensor '%s' is in both %s and %s", sft_tensor_at (f, i)->name,
                    ck->shard_names[s], file);
           return false;
         }
@@ -1336,19 +1323,19 @@ open_index (mobile_checkpoint *ck, char *err, size_t err_size)
   map = get (idx, "weight_map");
   if (map == NULL || !json_object_is_type (map, json_type_object))
     {
-      set_err (err, err_size, INDEX_NAME ": weight_map is missing");
+      gm_err_printf (err, err_size, INDEX_NAME ": weight_map is missing");
       goto out;
     }
   json_object_object_foreach (map, tname, file)
     {
       if (!json_object_is_type (file, json_type_string))
         {
-          set_err (err, err_size, INDEX_NAME ": weight_map entry '%s' is not a file name", tname);
+          gm_err_printf (err, err_size, INDEX_NAME ": weight_map entry '%s' is not a file name", tname);
           goto out;
         }
       if (!is_file_in (ck->folder, json_object_get_string (file)))
         {
-          set_err (err, err_size, INDEX_NAME " names %s, which is not in the folder",
+          gm_err_printf (err, err_size, INDEX_NAME " names %s, which is not in the folder",
                    json_object_get_string (file));
           goto out;
         }
@@ -1362,14 +1349,14 @@ open_index (mobile_checkpoint *ck, char *err, size_t err_size)
         if (strcmp (ck->shard_names[i], json_object_get_string (file2)) == 0
             && sft_find (ck->shards[i], tname2) == NULL)
           {
-            set_err (err, err_size, "tensor '%s' is listed in " INDEX_NAME " for %s, but is not in "
+            gm_err_printf (err, err_size, "tensor '%s' is listed in " INDEX_NAME " for %s, but is not in "
                      "that file", tname2, ck->shard_names[i]);
             goto out;
           }
     }
   ok = ck->n_shards > 0;
   if (!ok)
-    set_err (err, err_size, INDEX_NAME ": weight_map is empty");
+    gm_err_printf (err, err_size, INDEX_NAME ": weight_map is empty");
 out:
   json_object_put (idx);
   return ok;
@@ -1387,7 +1374,7 @@ open_all_shards (mobile_checkpoint *ck, char *err, size_t err_size)
 
   if (d == NULL)
     {
-      set_err (err, err_size, "%s: %s", ck->folder, strerror (errno));
+      gm_err_printf (err, err_size, "%s: %s", ck->folder, strerror (errno));
       return false;
     }
   while ((de = readdir (d)) != NULL && n < MOBILE_MAX_SHARDS)
@@ -1456,7 +1443,7 @@ find_folder (mobile_checkpoint *ck, const char *path, char *err, size_t err_size
 
   if (stat (path, &st) != 0)
     {
-      set_err (err, err_size, "%s: %s", path, strerror (errno));
+      gm_err_printf (err, err_size, "%s: %s", path, strerror (errno));
       return false;
     }
   if (S_ISDIR (st.st_mode))
@@ -1471,7 +1458,7 @@ find_folder (mobile_checkpoint *ck, const char *path, char *err, size_t err_size
     }
   if (ck->folder == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
 
@@ -1495,13 +1482,13 @@ find_folder (mobile_checkpoint *ck, const char *path, char *err, size_t err_size
   if (missing[0] == '\0')
     return true;
   if (base == NULL)
-    set_err (err, err_size, "%s is not a complete Gemma 4 checkpoint folder; missing: %s", path,
+    gm_err_printf (err, err_size, "%s is not a complete Gemma 4 checkpoint folder; missing: %s", path,
              missing);
   else if (looks_like_gemma4_part (path, base))
-    set_err (err, err_size, "%s is part of a Gemma 4 mobile checkpoint; also needed in the same "
+    gm_err_printf (err, err_size, "%s is part of a Gemma 4 mobile checkpoint; also needed in the same "
              "folder: %s", base, missing);
   else
-    set_err (err, err_size, "%s is not a model file this app can open alone; a safetensors "
+    gm_err_printf (err, err_size, "%s is not a model file this app can open alone; a safetensors "
              "model needs its folder with: %s", base, missing);
   return false;
 }
@@ -1517,7 +1504,7 @@ mobile_checkpoint_open (const char *path, char *err, size_t err_size)
     err[0] = '\0';
   if (ck == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return NULL;
     }
   if (!find_folder (ck, path, err, err_size))
@@ -1533,7 +1520,7 @@ mobile_checkpoint_open (const char *path, char *err, size_t err_size)
       tc = get (ck->config, "text_config");
       if (tc == NULL || !json_object_is_type (tc, json_type_object))
         {
-          set_err (err, err_size, "config.json: text_config is missing");
+          gm_err_printf (err, err_size, "config.json: text_config is missing");
           goto error;
         }
     }
@@ -1541,7 +1528,7 @@ mobile_checkpoint_open (const char *path, char *err, size_t err_size)
     tc = ck->config;
   else
     {
-      set_err (err, err_size, "config.json: model_type '%s' is not a Gemma 4 model (expected gemma4 "
+      gm_err_printf (err, err_size, "config.json: model_type '%s' is not a Gemma 4 model (expected gemma4 "
                "or gemma4_text)", model_type ? model_type : "(missing)");
       goto error;
     }
@@ -1580,7 +1567,7 @@ mobile_checkpoint_open (const char *path, char *err, size_t err_size)
   ck->have_layer = calloc (ck->hp.n_layer * MOBILE_L_COUNT, sizeof *ck->have_layer);
   if (ck->layers == NULL || ck->have_layer == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       goto error;
     }
   if (!load_tensors (ck, err, err_size))

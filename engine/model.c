@@ -6,11 +6,11 @@
  */
 #include "model.h"
 
+#include "error.h"
 #include "gemlet-kernels.h"
 #include "ops.h"
 #include "tokenizer.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +20,6 @@
 /* Resident weights are touched in chunks of this size between progress
  * reports, so a cancel request is seen quickly. */
 #define PREFAULT_CHUNK (32u << 20)
-
-gm_status
-gm_fwd_fail (gm_error *err, gm_status code, const char *fmt, ...)
-{
-  if (err != NULL)
-    {
-      va_list ap;
-      err->code = code;
-      va_start (ap, fmt);
-      vsnprintf (err->message, sizeof err->message, fmt, ap);
-      va_end (ap);
-    }
-  return code;
-}
 
 void
 gm_load_opts_init (gm_load_opts *opts)
@@ -99,16 +85,16 @@ get_weight (gm_model *m, const char *name, int64_t ne0, int64_t ne1, bool requir
 
   memset (w, 0, sizeof *w);
   if (t == NULL)
-    return required ? gm_fwd_fail (err, GM_ERR_UNSUPPORTED, "tensor '%s' is missing", name)
+    return required ? gm_error_set (err, GM_ERR_UNSUPPORTED, "tensor '%s' is missing", name)
                     : GM_OK;
   if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
-    return gm_fwd_fail (err, GM_ERR_UNSUPPORTED,
+    return gm_error_set (err, GM_ERR_UNSUPPORTED,
                         "tensor '%s' has shape (%lld, %lld, %lld, %lld), expected (%lld, %lld)",
                         name, (long long) t->ne[0], (long long) t->ne[1], (long long) t->ne[2],
                         (long long) t->ne[3], (long long) ne0, (long long) ne1);
   ti = gk_type_get (t->type);
   if (ti == NULL || !ti->supported)
-    return gm_fwd_fail (err, GM_ERR_UNSUPPORTED, "tensor '%s' has type %s, which Gemlet cannot run",
+    return gm_error_set (err, GM_ERR_UNSUPPORTED, "tensor '%s' has type %s, which Gemlet cannot run",
                         name, ti != NULL && ti->name != NULL ? ti->name : "unknown");
   w->type = t->type;
   w->ne0 = ne0;
@@ -116,10 +102,10 @@ get_weight (gm_model *m, const char *name, int64_t ne0, int64_t ne1, bool requir
   w->row_bytes = gk_row_size (t->type, ne0);
   w->data = t->data;
   if (w->row_bytes == 0 || (uint64_t) w->row_bytes * (uint64_t) ne1 > t->n_bytes)
-    return gm_fwd_fail (err, GM_ERR_FORMAT, "tensor '%s': %lld values per row do not fit type %s",
+    return gm_error_set (err, GM_ERR_FORMAT, "tensor '%s': %lld values per row do not fit type %s",
                         name, (long long) ne0, ti->name);
   if (t->type == GK_TYPE_F32 && ((uintptr_t) t->data & 3) != 0)
-    return gm_fwd_fail (err, GM_ERR_FORMAT, "tensor '%s' is not aligned", name);
+    return gm_error_set (err, GM_ERR_FORMAT, "tensor '%s' is not aligned", name);
   return GM_OK;
 }
 
@@ -142,11 +128,11 @@ get_vector (gm_model *m, const char *name, int64_t n, bool required, const float
     }
   grown = realloc (m->owned, (m->n_owned + 1) * sizeof *m->owned);
   if (grown == NULL)
-    return gm_fwd_fail (err, GM_ERR_NOMEM, "out of memory converting '%s'", name);
+    return gm_error_set (err, GM_ERR_NOMEM, "out of memory converting '%s'", name);
   m->owned = grown;
   copy = malloc ((size_t) n * sizeof (float));
   if (copy == NULL)
-    return gm_fwd_fail (err, GM_ERR_NOMEM, "out of memory converting '%s'", name);
+    return gm_error_set (err, GM_ERR_NOMEM, "out of memory converting '%s'", name);
   gk_dequantize_row (w.type, w.data, copy, n);
   m->owned[m->n_owned++] = copy;
   *out = copy;
@@ -259,7 +245,7 @@ load_tensors (gm_model *m, gm_error *err)
       != GM_OK)
     return st;
   if (m->rope_freqs != NULL && hp->n_rot_full / 2 > hp->head_dim_full / 2)
-    return gm_fwd_fail (err, GM_ERR_UNSUPPORTED, "rope_freqs is shorter than n_rot/2");
+    return gm_error_set (err, GM_ERR_UNSUPPORTED, "rope_freqs is shorter than n_rot/2");
 
   for (uint32_t il = 0; il < hp->n_layer; il++)
     if ((st = load_layer (m, il, err)) != GM_OK)
@@ -299,7 +285,7 @@ prefault (gm_model *m, gm_progress_fn progress, void *user, gm_error *err)
           sink ^= base[p];
       done = end;
       if (progress != NULL && !progress (0.1f + 0.9f * (float) done / (float) size, user))
-        return gm_fwd_fail (err, GM_ERR_CANCELLED, "loading was cancelled");
+        return gm_error_set (err, GM_ERR_CANCELLED, "loading was cancelled");
     }
   (void) sink;
   return GM_OK;
@@ -323,7 +309,7 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
     }
   if (path == NULL)
     {
-      gm_fwd_fail (err, GM_ERR_INVALID, "no model path given");
+      gm_error_set (err, GM_ERR_INVALID, "no model path given");
       return NULL;
     }
   if (opts == NULL)
@@ -333,26 +319,26 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
     }
   if (progress != NULL && !progress (0.0f, user))
     {
-      gm_fwd_fail (err, GM_ERR_CANCELLED, "loading was cancelled");
+      gm_error_set (err, GM_ERR_CANCELLED, "loading was cancelled");
       return NULL;
     }
 
   m = calloc (1, sizeof *m);
   if (m == NULL)
     {
-      gm_fwd_fail (err, GM_ERR_NOMEM, "out of memory");
+      gm_error_set (err, GM_ERR_NOMEM, "out of memory");
       return NULL;
     }
   msg[0] = '\0';
   m->gguf = gguf_open_full (path, &io_error, msg, sizeof msg);
   if (m->gguf == NULL)
     {
-      gm_fwd_fail (err, io_error ? GM_ERR_IO : GM_ERR_FORMAT, "%s: %s", path, msg);
+      gm_error_set (err, io_error ? GM_ERR_IO : GM_ERR_FORMAT, "%s: %s", path, msg);
       goto fail;
     }
   if (!gm_hparams_load (m->gguf, &m->hp, msg, sizeof msg))
     {
-      gm_fwd_fail (err, GM_ERR_UNSUPPORTED, "%s: %s", path, msg);
+      gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: %s", path, msg);
       goto fail;
     }
   if (load_tensors (m, err) != GM_OK)
@@ -360,18 +346,18 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
   m->tok = gm_tokenizer_load (m->gguf, msg, sizeof msg);
   if (m->tok == NULL)
     {
-      gm_fwd_fail (err, GM_ERR_UNSUPPORTED, "%s: tokenizer: %s", path, msg);
+      gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: tokenizer: %s", path, msg);
       goto fail;
     }
   if (gm_tokenizer_n_vocab (m->tok) != (int32_t) m->hp.n_vocab)
     {
-      gm_fwd_fail (err, GM_ERR_UNSUPPORTED, "%s: tokenizer has %d tokens, token_embd has %u rows",
+      gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: tokenizer has %d tokens, token_embd has %u rows",
                    path, gm_tokenizer_n_vocab (m->tok), m->hp.n_vocab);
       goto fail;
     }
   if (gm_inspect (path, &m->info, &ierr) != GM_OK)
     {
-      gm_fwd_fail (err, ierr.code, "%s", ierr.message);
+      gm_error_set (err, ierr.code, "%s", ierr.message);
       goto fail;
     }
 
@@ -384,7 +370,7 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
 
   if (progress != NULL && !progress (0.1f, user))
     {
-      gm_fwd_fail (err, GM_ERR_CANCELLED, "loading was cancelled");
+      gm_error_set (err, GM_ERR_CANCELLED, "loading was cancelled");
       goto fail;
     }
   if (prefault (m, progress, user, err) != GM_OK)

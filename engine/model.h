@@ -68,7 +68,3 @@ struct gm_model {
 
 /* Physical cores (falls back to online CPUs). */
 int gm_physical_cores (void);
-
-/* Fills err (may be NULL) with code and a printf-style message; returns code. */
-gm_status gm_fwd_fail (gm_error *err, gm_status code, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));

@@ -7,6 +7,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "error.h"
+#include "file-map.h"
 #include "safetensors.h"
 
 #include "gemlet-kernels.h"
@@ -30,8 +32,7 @@
 struct sft_file {
   const uint8_t *base;
   uint64_t size;
-  void *map;            /* NULL when parsing a caller's buffer */
-  size_t map_size;
+  gm_file_map map;      /* empty when parsing a caller's buffer */
   uint64_t header_size;
   uint64_t data_offset;
   uint64_t data_size;
@@ -73,20 +74,6 @@ static const char *const dtype_unsupported[] = {
   "F4", "F6_E2M3", "F6_E3M2", "C64", "F8_E4M3FNUZ", "F8_E5M2FNUZ",
 };
 
-static void
-set_err (char *err, size_t err_size, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-set_err (char *err, size_t err_size, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL || err_size == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (err, err_size, fmt, ap);
-  va_end (ap);
-}
 
 /* A name for messages: printable ASCII kept, anything else escaped, long
  * names shortened. */
@@ -200,12 +187,12 @@ scan_keys (const char *json, size_t len, char *err, size_t err_size)
               k.name = unescape_key (json + start, i + 1 - start, &k.len);
               if (k.name == NULL)
                 {
-                  set_err (err, err_size, "out of memory");
+                  gm_err_printf (err, err_size, "out of memory");
                   goto out;
                 }
               if (strlen (k.name) != k.len || k.len == 0)
                 {
-                  set_err (err, err_size, "header key #%zu '%s' is empty or contains a NUL", n,
+                  gm_err_printf (err, err_size, "header key #%zu '%s' is empty or contains a NUL", n,
                            shown (k.name, k.len, name, sizeof name));
                   free (k.name);
                   goto out;
@@ -218,7 +205,7 @@ scan_keys (const char *json, size_t len, char *err, size_t err_size)
                   if (nk == NULL)
                     {
                       free (k.name);
-                      set_err (err, err_size, "out of memory");
+                      gm_err_printf (err, err_size, "out of memory");
                       goto out;
                     }
                   keys = nk;
@@ -245,7 +232,7 @@ scan_keys (const char *json, size_t len, char *err, size_t err_size)
   for (size_t i = 1; i < n; i++)
     if (cmp_raw_key (&keys[i - 1], &keys[i]) == 0)
       {
-        set_err (err, err_size, "tensor '%s' appears twice in the header",
+        gm_err_printf (err, err_size, "tensor '%s' appears twice in the header",
                  shown (keys[i].name, keys[i].len, name, sizeof name));
         goto out;
       }
@@ -301,14 +288,14 @@ parse_tensor (sft_file *f, const char *name, struct json_object *entry, sft_tens
   shown (name, strlen (name), nm, sizeof nm);
   if (!json_object_is_type (entry, json_type_object))
     {
-      set_err (err, err_size, "tensor '%s': entry is a %s, expected an object", nm,
+      gm_err_printf (err, err_size, "tensor '%s': entry is a %s, expected an object", nm,
                json_type_to_name (json_object_get_type (entry)));
       return false;
     }
   if (!json_object_object_get_ex (entry, "dtype", &jdtype)
       || !json_object_is_type (jdtype, json_type_string))
     {
-      set_err (err, err_size, "tensor '%s': 'dtype' is missing or not a string", nm);
+      gm_err_printf (err, err_size, "tensor '%s': 'dtype' is missing or not a string", nm);
       return false;
     }
   dname = json_object_get_string (jdtype);
@@ -320,23 +307,23 @@ parse_tensor (sft_file *f, const char *name, struct json_object *entry, sft_tens
       for (size_t i = 0; i < sizeof dtype_unsupported / sizeof *dtype_unsupported; i++)
         if (strcmp (dname, dtype_unsupported[i]) == 0)
           {
-            set_err (err, err_size, "tensor '%s': dtype %s is not supported", nm, dn);
+            gm_err_printf (err, err_size, "tensor '%s': dtype %s is not supported", nm, dn);
             return false;
           }
-      set_err (err, err_size, "tensor '%s': unknown dtype '%s'", nm, dn);
+      gm_err_printf (err, err_size, "tensor '%s': unknown dtype '%s'", nm, dn);
       return false;
     }
 
   if (!json_object_object_get_ex (entry, "shape", &jshape)
       || !json_object_is_type (jshape, json_type_array))
     {
-      set_err (err, err_size, "tensor '%s': 'shape' is missing or not an array", nm);
+      gm_err_printf (err, err_size, "tensor '%s': 'shape' is missing or not an array", nm);
       return false;
     }
   n_dims = json_object_array_length (jshape);
   if (n_dims > SFT_MAX_DIMS)
     {
-      set_err (err, err_size, "tensor '%s': shape has %zu dimensions (at most %d)", nm, n_dims,
+      gm_err_printf (err, err_size, "tensor '%s': shape has %zu dimensions (at most %d)", nm, n_dims,
                SFT_MAX_DIMS);
       return false;
     }
@@ -349,20 +336,20 @@ parse_tensor (sft_file *f, const char *name, struct json_object *entry, sft_tens
 
       if (!get_count (json_object_array_get_idx (jshape, d), &v))
         {
-          set_err (err, err_size, "tensor '%s': shape dimension %zu is not a non-negative integer",
+          gm_err_printf (err, err_size, "tensor '%s': shape dimension %zu is not a non-negative integer",
                    nm, d);
           return false;
         }
       t->shape[d] = v;
       if (__builtin_mul_overflow (n_el, (uint64_t) v, &n_el))
         {
-          set_err (err, err_size, "tensor '%s': shape has more than 2^64 elements", nm);
+          gm_err_printf (err, err_size, "tensor '%s': shape has more than 2^64 elements", nm);
           return false;
         }
     }
   if (__builtin_mul_overflow (n_el, (uint64_t) dtype_info[t->dtype].size, &n_bytes))
     {
-      set_err (err, err_size, "tensor '%s': shape needs more than 2^64 bytes", nm);
+      gm_err_printf (err, err_size, "tensor '%s': shape needs more than 2^64 bytes", nm);
       return false;
     }
   t->n_elements = n_el;
@@ -373,25 +360,25 @@ parse_tensor (sft_file *f, const char *name, struct json_object *entry, sft_tens
       || !get_count (json_object_array_get_idx (joffs, 0), &begin)
       || !get_count (json_object_array_get_idx (joffs, 1), &end))
     {
-      set_err (err, err_size,
+      gm_err_printf (err, err_size,
                "tensor '%s': 'data_offsets' is missing or not two non-negative integers", nm);
       return false;
     }
   if (begin > end)
     {
-      set_err (err, err_size, "tensor '%s': data_offsets begin %lld is after end %lld", nm,
+      gm_err_printf (err, err_size, "tensor '%s': data_offsets begin %lld is after end %lld", nm,
                (long long) begin, (long long) end);
       return false;
     }
   if ((uint64_t) end > f->data_size)
     {
-      set_err (err, err_size, "tensor '%s': data_offsets end %lld past the data section (%llu bytes)",
+      gm_err_printf (err, err_size, "tensor '%s': data_offsets end %lld past the data section (%llu bytes)",
                nm, (long long) end, (unsigned long long) f->data_size);
       return false;
     }
   if ((uint64_t) (end - begin) != n_bytes)
     {
-      set_err (err, err_size,
+      gm_err_printf (err, err_size,
                "tensor '%s': data_offsets span %lld bytes, but %llu elements of %s need %llu", nm,
                (long long) (end - begin), (unsigned long long) n_el, dtype_info[t->dtype].name,
                (unsigned long long) n_bytes);
@@ -402,7 +389,7 @@ parse_tensor (sft_file *f, const char *name, struct json_object *entry, sft_tens
   t->name = strdup (name);
   if (t->name == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   return true;
@@ -418,7 +405,7 @@ parse_metadata (sft_file *f, struct json_object *meta, char *err, size_t err_siz
     return true;
   if (!json_object_is_type (meta, json_type_object))
     {
-      set_err (err, err_size, "'__metadata__' is a %s, expected an object of strings",
+      gm_err_printf (err, err_size, "'__metadata__' is a %s, expected an object of strings",
                json_type_to_name (json_object_get_type (meta)));
       return false;
     }
@@ -427,7 +414,7 @@ parse_metadata (sft_file *f, struct json_object *meta, char *err, size_t err_siz
   f->meta_values = calloc (n ? n : 1, sizeof *f->meta_values);
   if (f->meta_keys == NULL || f->meta_values == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return false;
     }
   json_object_object_foreach (meta, key, val)
@@ -436,7 +423,7 @@ parse_metadata (sft_file *f, struct json_object *meta, char *err, size_t err_siz
 
       if (!json_object_is_type (val, json_type_string))
         {
-          set_err (err, err_size, "'__metadata__' entry '%s' is a %s, expected a string",
+          gm_err_printf (err, err_size, "'__metadata__' entry '%s' is a %s, expected a string",
                    shown (key, strlen (key), nm, sizeof nm),
                    json_type_to_name (json_object_get_type (val)));
           return false;
@@ -446,7 +433,7 @@ parse_metadata (sft_file *f, struct json_object *meta, char *err, size_t err_siz
       f->n_meta = ++i;
       if (f->meta_keys[i - 1] == NULL || f->meta_values[i - 1] == NULL)
         {
-          set_err (err, err_size, "out of memory");
+          gm_err_printf (err, err_size, "out of memory");
           return false;
         }
     }
@@ -486,7 +473,7 @@ check_overlaps (sft_file *f, char *err, size_t err_size)
         {
           char a[SFT_NAME_SHOWN], b[SFT_NAME_SHOWN];
 
-          set_err (err, err_size,
+          gm_err_printf (err, err_size,
                    "tensor '%s': data_offsets [%llu, %llu) overlap tensor '%s' [%llu, %llu)",
                    shown (t->name, strlen (t->name), a, sizeof a),
                    (unsigned long long) (t->offset - f->data_offset),
@@ -516,33 +503,33 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   f = calloc (1, sizeof *f);
   if (f == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       return NULL;
     }
   f->base = base;
   f->size = size;
   if (size < SFT_PREFIX_SIZE)
     {
-      set_err (err, err_size, "file is %llu bytes, too short for the 8-byte header length",
+      gm_err_printf (err, err_size, "file is %llu bytes, too short for the 8-byte header length",
                (unsigned long long) size);
       goto error;
     }
   f->header_size = rd_le64 (base);
   if (f->header_size < 2)
     {
-      set_err (err, err_size, "header length %llu is too small for a JSON object",
+      gm_err_printf (err, err_size, "header length %llu is too small for a JSON object",
                (unsigned long long) f->header_size);
       goto error;
     }
   if (f->header_size > SFT_MAX_HEADER_SIZE)
     {
-      set_err (err, err_size, "header length %llu is over the %u-byte limit (not a safetensors file?)",
+      gm_err_printf (err, err_size, "header length %llu is over the %u-byte limit (not a safetensors file?)",
                (unsigned long long) f->header_size, SFT_MAX_HEADER_SIZE);
       goto error;
     }
   if (f->header_size > size - SFT_PREFIX_SIZE)
     {
-      set_err (err, err_size, "header length %llu is past the end of the file (%llu bytes)",
+      gm_err_printf (err, err_size, "header length %llu is past the end of the file (%llu bytes)",
                (unsigned long long) f->header_size, (unsigned long long) size);
       goto error;
     }
@@ -552,13 +539,13 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   json = (const char *) base + SFT_PREFIX_SIZE;
   if (json[0] != '{')
     {
-      set_err (err, err_size, "header does not start with a JSON object ('{')");
+      gm_err_printf (err, err_size, "header does not start with a JSON object ('{')");
       goto error;
     }
   tok = json_tokener_new ();
   if (tok == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       goto error;
     }
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -568,10 +555,10 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
       enum json_tokener_error e = json_tokener_get_error (tok);
 
       if (e == json_tokener_continue)
-        set_err (err, err_size, "header JSON ends early (%llu bytes, truncated?)",
+        gm_err_printf (err, err_size, "header JSON ends early (%llu bytes, truncated?)",
                  (unsigned long long) f->header_size);
       else
-        set_err (err, err_size, "header is not valid JSON: %s at byte %zu",
+        gm_err_printf (err, err_size, "header is not valid JSON: %s at byte %zu",
                  json_tokener_error_desc (e), json_tokener_get_parse_end (tok));
       goto error;
     }
@@ -580,12 +567,12 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   for (size_t k = parsed; k < f->header_size; k++)
     if (json[k] != ' ' && json[k] != '\t' && json[k] != '\n' && json[k] != '\r')
       {
-        set_err (err, err_size, "header has extra bytes after the JSON object (at byte %zu)", k);
+        gm_err_printf (err, err_size, "header has extra bytes after the JSON object (at byte %zu)", k);
         goto error;
       }
   if (!json_object_is_type (root, json_type_object))
     {
-      set_err (err, err_size, "header is not a JSON object");
+      gm_err_printf (err, err_size, "header is not a JSON object");
       goto error;
     }
   if (!scan_keys (json, parsed, err, err_size))
@@ -594,7 +581,7 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   f->tensors = calloc ((size_t) json_object_object_length (root) + 1, sizeof *f->tensors);
   if (f->tensors == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       goto error;
     }
   json_object_object_foreach (root, key, val)
@@ -616,7 +603,7 @@ parse (const uint8_t *base, uint64_t size, char *err, size_t err_size)
   f->by_name = malloc (((size_t) f->n_tensors + 1) * sizeof *f->by_name);
   if (f->by_name == NULL)
     {
-      set_err (err, err_size, "out of memory");
+      gm_err_printf (err, err_size, "out of memory");
       goto error;
     }
   for (int64_t k = 0; k < f->n_tensors; k++)
@@ -642,7 +629,7 @@ sft_open_memory (const void *buf, size_t size, char *err, size_t err_size)
 {
   if (buf == NULL && size > 0)
     {
-      set_err (err, err_size, "no buffer");
+      gm_err_printf (err, err_size, "no buffer");
       return NULL;
     }
   return parse (buf, size, err, err_size);
@@ -651,62 +638,18 @@ sft_open_memory (const void *buf, size_t size, char *err, size_t err_size)
 sft_file *
 sft_open_full (const char *path, bool *io_error, char *err, size_t err_size)
 {
-  struct stat st;
+  gm_file_map map;
   sft_file *f;
-  void *map;
-  int fd;
 
-  if (io_error != NULL)
-    *io_error = true;
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      set_err (err, err_size, "%s", strerror (errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0)
-    {
-      set_err (err, err_size, "%s", strerror (errno));
-      close (fd);
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      set_err (err, err_size, "not a regular file");
-      close (fd);
-      return NULL;
-    }
-  if (io_error != NULL)
-    *io_error = false;
-  if (st.st_size == 0)
-    {
-      close (fd);
-      set_err (err, err_size, "file is empty");
-      return NULL;
-    }
-  if ((uint64_t) st.st_size > SIZE_MAX)
-    {
-      close (fd);
-      set_err (err, err_size, "file is too large to map");
-      return NULL;
-    }
-  map = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close (fd);
-  if (map == MAP_FAILED)
-    {
-      if (io_error != NULL)
-        *io_error = true;
-      set_err (err, err_size, "cannot map the file: %s", strerror (errno));
-      return NULL;
-    }
-  f = parse (map, (uint64_t) st.st_size, err, err_size);
+  if (!gm_file_map_open (path, &map, io_error, err, err_size))
+    return NULL;
+  f = parse (map.data, (uint64_t) map.size, err, err_size);
   if (f == NULL)
     {
-      munmap (map, (size_t) st.st_size);
+      gm_file_map_close (&map);
       return NULL;
     }
   f->map = map;
-  f->map_size = (size_t) st.st_size;
   return f;
 }
 
@@ -733,8 +676,7 @@ sft_close (sft_file *f)
     }
   free (f->meta_keys);
   free (f->meta_values);
-  if (f->map != NULL)
-    munmap (f->map, f->map_size);
+  gm_file_map_close (&f->map);
   free (f);
 }
 

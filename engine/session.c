@@ -6,6 +6,7 @@
  */
 #include "session.h"
 
+#include "error.h"
 #include "gemlet-kernels.h"
 
 #include <stdlib.h>
@@ -132,7 +133,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
 
   if (model == NULL)
     {
-      gm_fwd_fail (err, GM_ERR_INVALID, "gm_session_new: no model");
+      gm_error_set (err, GM_ERR_INVALID, "gm_session_new: no model");
       return NULL;
     }
   if (opts == NULL)
@@ -147,7 +148,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
                                                                     : DEFAULT_N_CTX;
   if (hp->n_ctx_train > 0 && n_ctx > hp->n_ctx_train)
     {
-      gm_fwd_fail (err, GM_ERR_INVALID, "n_ctx %u exceeds the model's trained context %u", n_ctx,
+      gm_error_set (err, GM_ERR_INVALID, "n_ctx %u exceeds the model's trained context %u", n_ctx,
                    hp->n_ctx_train);
       return NULL;
     }
@@ -155,7 +156,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
   s = calloc (1, sizeof *s);
   if (s == NULL)
     {
-      gm_fwd_fail (err, GM_ERR_NOMEM, "out of memory");
+      gm_error_set (err, GM_ERR_NOMEM, "out of memory");
       return NULL;
     }
   s->model = model;
@@ -177,7 +178,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
     goto nomem;
   if (!gm_kv_init (&s->kv, hp, n_ctx, s->n_ubatch, swa_slack, opts->kv_f16))
     {
-      gm_fwd_fail (err, GM_ERR_NOMEM, "cannot allocate the KV cache for %u tokens", n_ctx);
+      gm_error_set (err, GM_ERR_NOMEM, "cannot allocate the KV cache for %u tokens", n_ctx);
       gm_session_free (s);
       return NULL;
     }
@@ -189,7 +190,7 @@ gm_session_new_full (gm_model *model, const gm_session_opts *opts, uint32_t swa_
   return s;
 
 nomem:
-  gm_fwd_fail (err, GM_ERR_NOMEM, "out of memory creating a session (n_ctx %u)", n_ctx);
+  gm_error_set (err, GM_ERR_NOMEM, "out of memory creating a session (n_ctx %u)", n_ctx);
   gm_session_free (s);
   return NULL;
 }
@@ -279,7 +280,7 @@ eval_range (gm_session *s, size_t from, size_t to, float *logits, bool all, gm_e
           set_n_tokens (s, b);
           if (!gm_kv_truncate (&s->kv, (int32_t) b))
             s->need_replay = true;
-          return gm_fwd_fail (err, st, "evaluation was cancelled");
+          return gm_error_set (err, st, "evaluation was cancelled");
         }
       set_n_tokens (s, b + n);
       s->n_evaluated += n;
@@ -324,15 +325,15 @@ gm_session_eval (gm_session *s, const int32_t *tokens, size_t n, float *logits, 
     }
   if (n == 0)
     return tokens == NULL && logits == NULL ? GM_OK
-                                            : gm_fwd_fail (err, GM_ERR_INVALID, "no tokens to evaluate");
+                                            : gm_error_set (err, GM_ERR_INVALID, "no tokens to evaluate");
   if (tokens == NULL)
-    return gm_fwd_fail (err, GM_ERR_INVALID, "tokens is NULL");
+    return gm_error_set (err, GM_ERR_INVALID, "tokens is NULL");
   for (size_t i = 0; i < n; i++)
     if (tokens[i] < 0 || tokens[i] >= n_vocab)
-      return gm_fwd_fail (err, GM_ERR_INVALID, "token %zu has id %d, outside the vocabulary (0..%d)",
+      return gm_error_set (err, GM_ERR_INVALID, "token %zu has id %d, outside the vocabulary (0..%d)",
                           i, tokens[i], n_vocab - 1);
   if (n > s->n_ctx - s->n_tokens)
-    return gm_fwd_fail (err, GM_ERR_CONTEXT_FULL,
+    return gm_error_set (err, GM_ERR_CONTEXT_FULL,
                         "%zu tokens do not fit: the context holds %zu of %u", n, s->n_tokens,
                         s->n_ctx);
   if (s->need_replay && (st = replay (s, err)) != GM_OK)
@@ -379,13 +380,13 @@ gm_session_generate (gm_session *s, const int32_t *prompt, size_t n_prompt,
       err->message[0] = '\0';
     }
   if (prompt == NULL || n_prompt == 0)
-    return gm_fwd_fail (err, GM_ERR_INVALID, "the prompt is empty");
+    return gm_error_set (err, GM_ERR_INVALID, "the prompt is empty");
   if (n_prompt > s->n_ctx)
-    return gm_fwd_fail (err, GM_ERR_CONTEXT_FULL, "the prompt has %zu tokens, the context holds %u",
+    return gm_error_set (err, GM_ERR_CONTEXT_FULL, "the prompt has %zu tokens, the context holds %u",
                         n_prompt, s->n_ctx);
   for (size_t i = 0; i < n_prompt; i++)
     if (prompt[i] < 0 || prompt[i] >= n_vocab)
-      return gm_fwd_fail (err, GM_ERR_INVALID, "prompt token %zu has id %d, outside the vocabulary",
+      return gm_error_set (err, GM_ERR_INVALID, "prompt token %zu has id %d, outside the vocabulary",
                           i, prompt[i]);
   if (sampling == NULL)
     {
@@ -398,7 +399,7 @@ gm_session_generate (gm_session *s, const int32_t *prompt, size_t n_prompt,
   detok = gm_detok_new (m, false);
   if (logits == NULL || sampler == NULL || detok == NULL)
     {
-      st = gm_fwd_fail (err, GM_ERR_NOMEM, "out of memory starting generation");
+      st = gm_error_set (err, GM_ERR_NOMEM, "out of memory starting generation");
       goto out;
     }
 
@@ -428,7 +429,7 @@ gm_session_generate (gm_session *s, const int32_t *prompt, size_t n_prompt,
 
       if (s->abort_fn != NULL && s->abort_fn (s->abort_user))
         {
-          st = gm_fwd_fail (err, GM_ERR_CANCELLED, "generation was cancelled");
+          st = gm_error_set (err, GM_ERR_CANCELLED, "generation was cancelled");
           break;
         }
       tok = gm_sampler_sample (sampler, logits, n_vocab, s->tokens + s->n_tokens - n_hist, n_hist);

@@ -1,24 +1,13 @@
 /* tokenizer-load.c — reads a Gemma 4 tokenizer out of GGUF metadata.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "error.h"
 #include "tokenizer.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-set_err (char *err, size_t n, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL || n == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (err, n, fmt, ap);
-  va_end (ap);
-}
 
 /* A string array key as views into the mapping; NULL with a message if the
  * key is absent or not an array of strings. */
@@ -31,25 +20,25 @@ string_array (const gguf_file *f, const char *key, size_t *n, char *err, size_t 
 
   if (k < 0)
     {
-      set_err (err, err_size, "%s is missing", key);
+      gm_err_printf (err, err_size, "%s is missing", key);
       return NULL;
     }
   if (gguf_kv_type (f, k) != GGUF_VT_ARRAY || gguf_arr_type (f, k) != GGUF_VT_STRING)
     {
-      set_err (err, err_size, "%s is not an array of strings", key);
+      gm_err_printf (err, err_size, "%s is not an array of strings", key);
       return NULL;
     }
   len = gguf_arr_len (f, k);
   if (len > (1u << 30))
     {
-      set_err (err, err_size, "%s has %llu entries, too many", key,
+      gm_err_printf (err, err_size, "%s has %llu entries, too many", key,
                (unsigned long long) len);
       return NULL;
     }
   v = malloc ((size_t) (len ? len : 1) * sizeof *v);
   if (v == NULL)
     {
-      set_err (err, err_size, "out of memory reading %s", key);
+      gm_err_printf (err, err_size, "out of memory reading %s", key);
       return NULL;
     }
   for (uint64_t i = 0; i < len; i++)
@@ -57,7 +46,7 @@ string_array (const gguf_file *f, const char *key, size_t *n, char *err, size_t 
       gguf_str s;
       if (!gguf_arr_get_str (f, k, i, &s))
         {
-          set_err (err, err_size, "%s[%llu] cannot be read", key,
+          gm_err_printf (err, err_size, "%s[%llu] cannot be read", key,
                    (unsigned long long) i);
           free (v);
           return NULL;
@@ -92,7 +81,7 @@ gm_tokenizer_load (const gguf_file *f, char *err, size_t err_size)
 
   if (!gguf_get_str (f, "tokenizer.ggml.model", &model))
     {
-      set_err (err, err_size, "tokenizer.ggml.model is missing");
+      gm_err_printf (err, err_size, "tokenizer.ggml.model is missing");
       return NULL;
     }
   if (model.len != 6 || memcmp (model.ptr, "gemma4", 6) != 0)
@@ -102,7 +91,7 @@ gm_tokenizer_load (const gguf_file *f, char *err, size_t err_size)
         why = " (SentencePiece, as in Gemma 1-3 files)";
       else if (model.len == 4 && memcmp (model.ptr, "gpt2", 4) == 0)
         why = " (GPT-2 byte-level BPE)";
-      set_err (err, err_size,
+      gm_err_printf (err, err_size,
                "tokenizer.ggml.model is \"%.*s\"%s; only Gemma 4's \"gemma4\" "
                "tokenizer is supported",
                (int) (model.len > 64 ? 64 : model.len), model.ptr, why);
@@ -125,7 +114,7 @@ gm_tokenizer_load (const gguf_file *f, char *err, size_t err_size)
         data = gguf_arr_data (f, k);
       if (data == NULL)
         {
-          set_err (err, err_size,
+          gm_err_printf (err, err_size,
                    "tokenizer.ggml.token_type must be an int32 array with at least "
                    "%zu entries",
                    n_tokens);
@@ -135,7 +124,7 @@ gm_tokenizer_load (const gguf_file *f, char *err, size_t err_size)
       types = malloc (n_tokens * sizeof *types + 1);
       if (types == NULL)
         {
-          set_err (err, err_size, "out of memory");
+          gm_err_printf (err, err_size, "out of memory");
           goto out;
         }
       memcpy (types, data, n_tokens * sizeof *types);

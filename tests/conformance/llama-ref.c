@@ -469,7 +469,7 @@ cmd_bench (const options *o)
   double t_load = now_s () - t0;
   const int32_t n_vocab = llama_vocab_n_tokens (llama_model_get_vocab (m));
   const int32_t np = o->n_prompt, ng = o->n_predict;
-  struct llama_context *c = new_context (o, m, round_up ((uint32_t) (np + ng), 256), (uint32_t) np, o->ref_settings);
+  struct llama_context *c = new_context (o, m, round_up ((uint32_t) (np + ng + 1), 256), (uint32_t) (np > 0 ? np : 1), o->ref_settings);
   if (c == NULL)
     return 1;
 
@@ -480,6 +480,8 @@ cmd_bench (const options *o)
       x = x * 6364136223846793005ULL + 1442695040888963407ULL;
       ids[i] = i == 0 ? 2 : 200 + (int32_t) ((x >> 33) % (uint64_t) (n_vocab - 200));
     }
+  if (np == 0)
+    ids[0] = 2;  /* BOS: warm-up and first generated step */
 
   /* one short warm-up pass so page faults of the mapping are not timed */
   if (!decode (c, ids, 1, 0, false))
