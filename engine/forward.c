@@ -15,10 +15,12 @@
 #include <math.h>
 #include <string.h>
 
-static const uint16_t *
-gelu_table (const gm_model *m)
+/* llama.cpp's CPU backend evaluates GELU through an fp16 table; matching it
+ * keeps our logits closest to the reference (GEMLET_GELU_EXACT=1 opts out). */
+static gk_gelu_mode
+gelu_mode (const gm_model *m)
 {
-  return m->gelu_exact ? NULL : m->gelu_f16;
+  return m->gelu_exact ? GK_GELU_TANH : GK_GELU_TANH_TABLE;
 }
 
 /* q/k: n rows of n_heads vectors of D; norm with weight w, then RoPE. */
@@ -109,7 +111,7 @@ ffn_block (gm_session *s, uint32_t il, int32_t n)
     gm_rms_norm (scr->x + t * H, L->ffn_norm, scr->xn + t * H, H, hp->rms_eps);
   gm_matmul (s->mm, &L->ffn_gate, scr->xn, n, scr->gate);
   gm_matmul (s->mm, &L->ffn_up, scr->xn, n, scr->up);
-  gm_geglu_row (gelu_table (m), scr->gate, scr->up, scr->gate, (int64_t) n * F);
+  gk_geglu (scr->gate, scr->up, scr->gate, (int64_t) n * F, gelu_mode (m));
   gm_matmul (s->mm, &L->ffn_down, scr->gate, n, scr->o);
   norm_add (hp, scr->x, scr->o, L->post_ffw_norm, n);
 }
@@ -125,7 +127,7 @@ ple_block (gm_session *s, uint32_t il, int32_t n)
   const int64_t LP = P * hp->n_layer;
 
   gm_matmul (s->mm, &L->inp_gate, scr->x, n, scr->pg);
-  gm_gelu_row (gelu_table (m), scr->pg, scr->pg, (int64_t) n * P);
+  gk_gelu_inplace (scr->pg, (int64_t) n * P, gelu_mode (m));
   for (int32_t t = 0; t < n; t++)
     {
       float *g = scr->pg + t * P;

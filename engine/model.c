@@ -366,7 +366,6 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
   m->reference = env != NULL && env[0] != '\0' && strcmp (env, "0") != 0;
   env = getenv ("GEMLET_GELU_EXACT");
   m->gelu_exact = env != NULL && env[0] != '\0' && strcmp (env, "0") != 0;
-  gm_gelu_table_init (m->gelu_f16);
 
   if (progress != NULL && !progress (0.1f, user))
     {

@@ -62,8 +62,6 @@ struct gm_model {
   float **owned;                 /* F32 copies of non-F32 1-D tensors */
   size_t n_owned;
 
-  /* gelu(x) for every fp16 x, as llama.cpp's CPU backend tabulates it */
-  uint16_t gelu_f16[1 << 16];
 };
 
 /* Physical cores (falls back to online CPUs). */

@@ -65,54 +65,6 @@ gm_rope_neox (float *x, int n_rot, const float *cs)
     }
 }
 
-float
-gm_gelu_exact (float x)
-{
-  const float coef_a = 0.044715f;
-  const float sqrt_2_over_pi = 0.79788456080286535587989211986876f;
-
-  return 0.5f * x * (1.0f + tanhf (sqrt_2_over_pi * x * (1.0f + coef_a * x * x)));
-}
-
-void
-gm_gelu_table_init (uint16_t *table)
-{
-  for (uint32_t i = 0; i < (1u << 16); i++)
-    table[i] = gk_fp32_to_fp16 (gm_gelu_exact (gk_fp16_to_fp32 ((uint16_t) i)));
-}
-
-float
-gm_gelu_table (const uint16_t *table, float x)
-{
-  if (x <= -10.0f)
-    return 0.0f;
-  if (x >= 10.0f)
-    return x;
-  return gk_fp16_to_fp32 (table[gk_fp32_to_fp16 (x)]);
-}
-
-void
-gm_gelu_row (const uint16_t *table, const float *x, float *y, int64_t n)
-{
-  if (table != NULL)
-    for (int64_t i = 0; i < n; i++)
-      y[i] = gm_gelu_table (table, x[i]);
-  else
-    for (int64_t i = 0; i < n; i++)
-      y[i] = gm_gelu_exact (x[i]);
-}
-
-void
-gm_geglu_row (const uint16_t *table, const float *g, const float *u, float *y, int64_t n)
-{
-  if (table != NULL)
-    for (int64_t i = 0; i < n; i++)
-      y[i] = gm_gelu_table (table, g[i]) * u[i];
-  else
-    for (int64_t i = 0; i < n; i++)
-      y[i] = gm_gelu_exact (g[i]) * u[i];
-}
-
 void
 gm_softcap_row (float *x, int64_t n, float cap)
 {

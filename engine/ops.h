@@ -22,22 +22,6 @@ void gm_rope_angles (float *cs, int32_t pos, int n_rot, float base, const float 
 /* NEOX rotation of one head vector in place: pairs (i, i + n_rot/2). */
 void gm_rope_neox (float *x, int n_rot, const float *cs);
 
-/* GELU, tanh approximation, in float as ggml_gelu_f32 writes it. */
-float gm_gelu_exact (float x);
-
-/* Fills the 65 536-entry table gelu(f16(i)) → f16 used by llama.cpp's CPU
- * backend. */
-void gm_gelu_table_init (uint16_t *table);
-
-/* GELU through the table: x ≤ −10 → 0, x ≥ 10 → x, else table[f16(x)]. */
-float gm_gelu_table (const uint16_t *table, float x);
-
-/* y[i] = gelu(x[i]) (table when table != NULL, else exact). */
-void gm_gelu_row (const uint16_t *table, const float *x, float *y, int64_t n);
-
-/* y[i] = gelu(g[i]) · u[i] (llama.cpp's fused geglu). */
-void gm_geglu_row (const uint16_t *table, const float *g, const float *u, float *y, int64_t n);
-
 /* In place: row ← cap · tanh(row / cap) (three float ops like llama.cpp). */
 void gm_softcap_row (float *x, int64_t n, float cap);
 
