@@ -10,6 +10,7 @@
 #include "session.h"
 
 #include "gemlet-kernels.h"
+#include "mobile-model.h"
 #include "ops.h"
 
 #include <math.h>
@@ -175,8 +176,7 @@ gm_forward (gm_session *s, const int32_t *tokens, int32_t n, int32_t pos0, float
     {
       float *row = scr->x + t * H;
 
-      gk_dequantize_row (m->tok_embd.type, m->tok_embd.data + (size_t) tokens[t] * m->tok_embd.row_bytes,
-                         row, H);
+      gm_weight_row (&m->tok_embd, tokens[t], row);
       for (int64_t i = 0; i < H; i++)
         row[i] *= emb_scale;
       scr->pos[t] = pos0 + t;

@@ -5,6 +5,7 @@
 #include "matmul.h"
 
 #include "gemlet-kernels.h"
+#include "mobile-model.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -300,6 +301,12 @@ gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *
   mm_job job = { mm, w, x, n_tok, y };
   const int64_t n = n_tok * w->ne0;
 
+  if (w->cw != NULL)
+    {
+      /* mobile checkpoints: channel-wise integer rows (matmul-chanwise.c) */
+      gm_matmul_cw (mm->pool, w, x, n_tok, y, mm->act);
+      return;
+    }
   if (!mm->reference && matmul_fast (mm, w, x, n_tok, y))
     return;
 

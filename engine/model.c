@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "gemlet-kernels.h"
+#include "mobile-model.h"
 #include "ops.h"
 #include "tokenizer.h"
 
@@ -330,24 +331,33 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
       return NULL;
     }
   msg[0] = '\0';
-  m->gguf = gguf_open_full (path, &io_error, msg, sizeof msg);
-  if (m->gguf == NULL)
+  if (gm_path_is_mobile (path))
     {
-      gm_error_set (err, io_error ? GM_ERR_IO : GM_ERR_FORMAT, "%s: %s", path, msg);
-      goto fail;
+      /* a compressed-tensors folder (mobile-model.c) */
+      if (gm_mobile_load (m, path, opts->weight_only, err) != GM_OK)
+        goto fail;
     }
-  if (!gm_hparams_load (m->gguf, &m->hp, msg, sizeof msg))
+  else
     {
-      gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: %s", path, msg);
-      goto fail;
-    }
-  if (load_tensors (m, err) != GM_OK)
-    goto fail;
-  m->tok = gm_tokenizer_load (m->gguf, msg, sizeof msg);
-  if (m->tok == NULL)
-    {
-      gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: tokenizer: %s", path, msg);
-      goto fail;
+      m->gguf = gguf_open_full (path, &io_error, msg, sizeof msg);
+      if (m->gguf == NULL)
+        {
+          gm_error_set (err, io_error ? GM_ERR_IO : GM_ERR_FORMAT, "%s: %s", path, msg);
+          goto fail;
+        }
+      if (!gm_hparams_load (m->gguf, &m->hp, msg, sizeof msg))
+        {
+          gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: %s", path, msg);
+          goto fail;
+        }
+      if (load_tensors (m, err) != GM_OK)
+        goto fail;
+      m->tok = gm_tokenizer_load (m->gguf, msg, sizeof msg);
+      if (m->tok == NULL)
+        {
+          gm_error_set (err, GM_ERR_UNSUPPORTED, "%s: tokenizer: %s", path, msg);
+          goto fail;
+        }
     }
   if (gm_tokenizer_n_vocab (m->tok) != (int32_t) m->hp.n_vocab)
     {
@@ -372,7 +382,8 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
       gm_error_set (err, GM_ERR_CANCELLED, "loading was cancelled");
       goto fail;
     }
-  if (prefault (m, progress, user, err) != GM_OK)
+  if ((m->mobile != NULL ? gm_mobile_prefault (m, progress, user, err)
+                         : prefault (m, progress, user, err)) != GM_OK)
     goto fail;
   return m;
 
@@ -390,6 +401,9 @@ gm_model_free (gm_model *m)
     gm_tokenizer_free (m->tok);
   if (m->gguf != NULL)
     gguf_close (m->gguf);
+  if (m->mobile != NULL)
+    mobile_checkpoint_close (m->mobile);
+  free (m->cw);
   for (size_t i = 0; i < m->n_owned; i++)
     free (m->owned[i]);
   free (m->owned);

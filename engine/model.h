@@ -14,14 +14,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gm_cw_weight;
+struct mobile_checkpoint;
+
 /* A 2-D weight as stored: ne1 rows of ne0 values, row r at data + r·row_bytes.
- * data is NULL when the tensor is absent. */
+ * data is NULL when the tensor is absent. cw is set (and type is
+ * GK_TYPE_COUNT) for the channel-wise int2/int4/int8 weights of mobile
+ * checkpoints (mobile-model.h); data/row_bytes then describe the codes. */
 typedef struct {
   uint32_t type;
   int64_t ne0;
   int64_t ne1;
   size_t row_bytes;
   const uint8_t *data;
+  const struct gm_cw_weight *cw;
 } gm_weight;
 
 typedef struct {
@@ -61,6 +67,12 @@ struct gm_model {
 
   float **owned;                 /* F32 copies of non-F32 1-D tensors */
   size_t n_owned;
+
+  /* Mobile (compressed-tensors) checkpoints: gguf is NULL. */
+  struct mobile_checkpoint *mobile;
+  struct gm_cw_weight *cw;       /* one per channel-wise weight */
+  size_t n_cw;
+  bool weight_only;              /* float activations instead of static int8 */
 
 };
 

@@ -8,6 +8,7 @@
 #include "session.h"
 
 #include "gemlet-kernels.h"
+#include "mobile-model.h"
 #include "ops.h"
 
 #include <math.h>
@@ -33,8 +34,7 @@ gm_ple_compute (gm_session *s, const int32_t *tokens, int32_t n, const float *x,
         row[i] *= proj_scale;
       for (uint32_t l = 0; l < hp->n_layer; l++)
         gm_rms_norm (row + l * P, m->ple_proj_norm, row + l * P, P, hp->rms_eps);
-      gk_dequantize_row (m->ple_tok.type,
-                         m->ple_tok.data + (size_t) tokens[t] * m->ple_tok.row_bytes, tok, LP);
+      gm_weight_row (&m->ple_tok, tokens[t], tok);
       for (int64_t i = 0; i < LP; i++)
         row[i] = (row[i] + tok[i] * tok_scale) * out_scale;
     }

@@ -102,10 +102,10 @@ def check_complete(srcdir):
             for what, flag in [('untranslated', '--untranslated'), ('fuzzy', '--only-fuzzy'),
                                ('obsolete (no longer in the sources)', '--only-obsolete')]:
                 r = subprocess.run(['msgattrib', flag, merged], capture_output=True, text=True)
-                ids = [m for m in re.findall(r'^msgid "(.*)"', r.stdout, re.M) if m]
-                ids += re.findall(r'^msgid ""\n"(.*)"', r.stdout, re.M)
+                ids = [m for m in re.findall(r'^(?:#~ )?msgid "(.*)"', r.stdout, re.M) if m]
+                ids += re.findall(r'^(?:#~ )?msgid ""\n(?:#~ )?"(.*)"', r.stdout, re.M)
                 if ids:
-                    status |= fail('%s: %d %s message(s), e.g. %r' % (lang, len(ids), what, ids[:3]))
+                    status |= fail('%s: %d %s message(s), e.g. %r (update with `ninja gemlet-update-po`, then translate)' % (lang, len(ids), what, ids[:3]))
             r = subprocess.run(['msgfmt', '-c', '--check-format', '--statistics', '-o', os.devnull,
                                 merged], capture_output=True, text=True)
             print('%s: %s' % (lang, (r.stdout + r.stderr).strip()))
