@@ -224,9 +224,8 @@ gm_forward (gm_session *s, const int32_t *tokens, int32_t n, int32_t pos0, float
 
     for (int32_t t = 0; t < n_out; t++)
       gm_rms_norm (xs + t * H, m->output_norm, xs + t * H, H, hp->rms_eps);
-    gm_matmul (s->mm, &m->output, xs, n_out, logits);
-    if (hp->final_softcap > 0.0f)
-      gm_softcap_row (logits, (int64_t) n_out * hp->n_vocab, hp->final_softcap);
+    /* the soft-cap runs in the LM head's threads, on rows still in cache */
+    gm_matmul_softcap (s->mm, &m->output, xs, n_out, logits, hp->final_softcap);
   }
   return GM_OK;
 }

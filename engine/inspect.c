@@ -9,6 +9,7 @@
 #include "gemlet-kernels.h"
 #include "gguf.h"
 #include "hparams.h"
+#include "mobile-model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,6 +177,24 @@ gm_inspect (const char *path, gm_checkpoint_info *info, gm_error *err)
   if (path == NULL || info == NULL)
     return gm_error_set (err, GM_ERR_INVALID, "gm_inspect: path and info are required");
   memset (info, 0, sizeof *info);
+  if (gm_path_is_mobile (path))
+    {
+      gm_status st;
+
+      hp = malloc (sizeof *hp);
+      if (hp == NULL)
+        return gm_error_set (err, GM_ERR_NOMEM, "out of memory");
+      st = gm_mobile_describe (path, info, hp, err);
+      if (st == GM_OK)
+        describe_gemma4 (hp, info);
+      free (hp);
+      if (st == GM_OK && err != NULL)
+        {
+          err->code = GM_OK;
+          err->message[0] = '\0';
+        }
+      return st;
+    }
   f = open_checked (path, err);
   if (f == NULL)
     return err ? err->code : GM_ERR_FORMAT;
@@ -236,13 +255,28 @@ gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *
   if (path == NULL || out == NULL)
     return gm_error_set (err, GM_ERR_INVALID, "gm_estimate_memory: path and out are required");
   memset (out, 0, sizeof *out);
-  f = open_checked (path, err);
-  if (f == NULL)
+  f = gm_path_is_mobile (path) ? NULL : open_checked (path, err);
+  if (f == NULL && !gm_path_is_mobile (path))
     return err ? err->code : GM_ERR_FORMAT;
   info = calloc (1, sizeof *info);
   hp = malloc (sizeof *hp);
   if (info == NULL || hp == NULL)
     st = gm_error_set (err, GM_ERR_NOMEM, "out of memory");
+  else if (f == NULL)
+    {
+      /* mobile checkpoint (mobile-inspect.c) */
+      st = gm_mobile_describe (path, info, hp, err);
+      if (st == GM_OK)
+        {
+          out->weights_resident = info->weights_resident_bytes;
+          out->weights_on_demand = info->weights_on_demand_bytes;
+          if (n_ctx == 0)
+            n_ctx = hp->n_ctx_train > 0 && hp->n_ctx_train < GM_DEFAULT_N_CTX ? hp->n_ctx_train
+                                                                              : GM_DEFAULT_N_CTX;
+          out->kv_cache = gm_hparams_kv_bytes (hp, n_ctx, 4);
+          out->system_available = mem_available ();
+        }
+    }
   else if (!gm_hparams_load (f, hp, msg, sizeof msg))
     st = gm_error_set (err, GM_ERR_UNSUPPORTED, "not a Gemma 4 model Gemlet can run: %s", msg);
   else
@@ -258,7 +292,8 @@ gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *
     }
   free (info);
   free (hp);
-  gguf_close (f);
+  if (f != NULL)
+    gguf_close (f);
   if (st == GM_OK && err != NULL)
     {
       err->code = GM_OK;

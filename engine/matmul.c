@@ -233,6 +233,7 @@ typedef struct
   float *y;
   int64_t chunk_rows;
   long n_chunks;
+  float softcap;     /* > 0: y = softcap * tanhf (y / softcap) per chunk */
   atomic_long next;  /* next chunk to take */
 } fast_job;
 
@@ -259,11 +260,24 @@ mm_fast_worker (void *arg, int ith, int nth)
 
       gk_matmul (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->xq_row_bytes,
                  job->n_tok, job->y, (size_t) w->ne1);
+      if (job->softcap > 0.0f)
+        for (int64_t t = 0; t < job->n_tok; t++)
+          gm_mm_softcap (job->y + t * w->ne1 + r0, r1 - r0, job->softcap);
     }
 }
 
+void
+gm_mm_softcap (float *y, int64_t n, float cap)
+{
+  const float inv = 1.0f / cap;
+
+  for (int64_t i = 0; i < n; i++)
+    y[i] = tanhf (y[i] * inv) * cap;
+}
+
 static bool
-matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y)
+matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y,
+             float softcap)
 {
   const uint32_t vt = gk_vec_dot_type (w->type);
   fast_job job;
@@ -281,6 +295,7 @@ matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float
   job.xq = mm->act;
   job.n_tok = n_tok;
   job.y = y;
+  job.softcap = softcap;
   {
     const int64_t units = (w->ne1 + FAST_ROW_ALIGN - 1) / FAST_ROW_ALIGN;
     int64_t per = units / ((int64_t) mm->n_threads * FAST_CHUNKS_PER_THREAD);
@@ -319,4 +334,19 @@ gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *
       job.x = mm->act;
     }
   gm_pool_run (mm->pool, mm_ref_worker, &job);
+  if (softcap > 0.0f)
+    gm_mm_softcap (y, n_tok * w->ne1, softcap);
+}
+
+void
+gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y)
+{
+  matmul_any (mm, w, x, n_tok, y, 0.0f);
+}
+
+void
+gm_matmul_softcap (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y,
+                   float softcap)
+{
+  matmul_any (mm, w, x, n_tok, y, softcap);
 }

@@ -30,6 +30,16 @@ const char *gm_mm_path (const gm_mm *mm);
  * n_tok × ne1 (both contiguous). x is not modified. */
 void gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y);
 
+/* gm_matmul, then y = softcap * tanhf (y / softcap) (Gemma's final logit
+ * soft-cap; nothing when softcap <= 0), applied by each thread to the rows
+ * it just computed, so the 262144 tanhf of the LM head run in parallel and
+ * on data still in cache.  Bit-identical to gm_matmul + gm_mm_softcap. */
+void gm_matmul_softcap (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y,
+                        float softcap);
+/* y[i] = cap * tanhf (y[i] / cap), computed as tanhf (y[i] * (1 / cap)) * cap
+ * like gm_softcap_row. */
+void gm_mm_softcap (float *y, int64_t n, float cap);
+
 /* Rounds n values in place as llama.cpp rounds activations before a dot
  * product with a weight of type weight_type (exposed for tests). */
 void gm_mm_round_activations (uint32_t weight_type, float *x, int64_t n);

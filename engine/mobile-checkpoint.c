@@ -1629,6 +1629,21 @@ mobile_checkpoint_tokenizer_path (const mobile_checkpoint *ck)
   return ck->tokenizer_path;
 }
 
+uint64_t
+mobile_checkpoint_file_bytes (const mobile_checkpoint *ck, uint64_t *n_tensors)
+{
+  uint64_t bytes = 0, n = 0;
+
+  for (size_t i = 0; i < ck->n_shards; i++)
+    {
+      bytes += sft_file_size (ck->shards[i]);
+      n += (uint64_t) sft_n_tensors (ck->shards[i]);
+    }
+  if (n_tensors != NULL)
+    *n_tensors = n;
+  return bytes;
+}
+
 const mobile_tensor *
 mobile_checkpoint_global (const mobile_checkpoint *ck, mobile_global which)
 {

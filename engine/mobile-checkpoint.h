@@ -109,6 +109,9 @@ const mobile_config_extra *mobile_checkpoint_extra (const mobile_checkpoint *ck)
 const char *mobile_checkpoint_folder (const mobile_checkpoint *ck);
 /* Path of tokenizer.json in the folder (checked to exist at open). */
 const char *mobile_checkpoint_tokenizer_path (const mobile_checkpoint *ck);
+/* Total size of the safetensors files and (if n_tensors) their tensor count,
+ * vision and audio towers included. */
+uint64_t mobile_checkpoint_file_bytes (const mobile_checkpoint *ck, uint64_t *n_tensors);
 
 /* NULL when the tensor is absent (allowed only where noted above). */
 const mobile_tensor *mobile_checkpoint_global (const mobile_checkpoint *ck, mobile_global which);

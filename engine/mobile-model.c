@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,6 +113,7 @@ get_weight (gm_model *m, const mobile_tensor *t, gm_weight *w, bool resident, gm
       /* a zero scale means "uncalibrated": float activations (MOBILE-FORMAT §4) */
       cw->in_scale = m->weight_only ? 0.0f : t->input_scale;
       cw->out_scale = m->weight_only || cw->in_scale == 0.0f ? 0.0f : t->output_scale;
+      cw->dynamic = !m->weight_only && cw->in_scale == 0.0f;
       w->type = GK_TYPE_COUNT;
       w->cw = cw;
     }
@@ -320,6 +322,18 @@ gm_mobile_prefault (gm_model *m, gm_progress_fn progress, void *user, gm_error *
 
   if (sysconf (_SC_PAGESIZE) > 0)
     ts.page = sysconf (_SC_PAGESIZE);
+  if (m->ple_tok.data != NULL)
+    {
+      /* one row per token: read-ahead would only pull in rows never used */
+      const uintptr_t mask = (uintptr_t) ts.page - 1;
+      const uintptr_t a = ((uintptr_t) m->ple_tok.data + mask) & ~mask;
+      const uintptr_t b = ((uintptr_t) m->ple_tok.data
+                           + (uintptr_t) m->ple_tok.row_bytes * (uintptr_t) m->ple_tok.ne1)
+                          & ~mask;
+
+      if (b > a)
+        madvise ((void *) a, b - a, MADV_RANDOM);
+    }
   ok = touch_weight (&ts, &m->tok_embd) && (m->output.data == m->tok_embd.data
                                             || touch_weight (&ts, &m->output))
        && touch_weight (&ts, &m->ple_proj);

@@ -20,8 +20,12 @@ struct gm_tokenizer;
 /* A channel-wise integer weight as the matrix product runs it. */
 struct gm_cw_weight {
   const mobile_tensor *t;
-  float in_scale;   /* static int8 activation scale; 0 = float activations */
+  float in_scale;   /* static int8 activation scale; 0 = none */
   float out_scale;  /* fake-quant of the output; 0 = none */
+  /* No static scale: quantize each activation row to int8 with its own
+   * scale (max|x|/127) for the integer kernels, as llama.cpp does for its
+   * quantized types; false = float activations (weight-only mode). */
+  bool dynamic;
 };
 
 /* True when path should be read as a mobile checkpoint: a folder, or a file

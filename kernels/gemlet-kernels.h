@@ -209,6 +209,24 @@ void gk_cw_fake_quant (float *x, float scale, int64_t n);
 /* x_scale * sum over groups of scale * sum(code * xq), the integer part
  * exact per group. */
 float gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n);
+/* The sums of xq over each 32-element block, as prefix sums: pre[0] = 0,
+ * pre[b + 1] = pre[b] + Σ block b (n / 32 + 1 values; n a multiple of 32).
+ * They do not depend on the weight row, so a matrix product computes them
+ * once per activation row for gk_cw_dot_i8_pre. */
+void gk_cw_act_prefix (const int8_t *xq, int64_t n, int32_t *pre);
+/* gk_cw_dot_i8 with the block sums of xq given (same result). */
+float gk_cw_dot_i8_pre (const gk_cw_row *row, const int8_t *xq, const int32_t *pre, float x_scale,
+                        int64_t n);
+/* Packed int2/int4 rows whose length and groups are whole chunks (128
+ * elements for int2, 64 for int4) can run against activations permuted to
+ * the packing: chunk c, field i of byte k (element c + k·8/bits + i) meets
+ * out[c + 32·i + k]. The matrix product permutes each activation row once
+ * (gk_cw_permute_act); gk_cw_dot_i8_perm then equals gk_cw_dot_i8 on the
+ * unpermuted row. pre: gk_cw_act_prefix of the permuted row. */
+bool gk_cw_perm_ok (const gk_cw_row *row, int64_t n);
+void gk_cw_permute_act (const int8_t *xq, int bits, int8_t *out, int64_t n);
+float gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, float x_scale,
+                         int64_t n);
 
 #ifdef __cplusplus
 }

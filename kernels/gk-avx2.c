@@ -391,6 +391,56 @@ avx2_exp_sum (float *x, int64_t n, float max)
   return sum;
 }
 
+/* ---- table GELU -------------------------------------------------------- */
+
+/* As gelu_lookup in gk-ops.c, 8 at a time: F16C rounds x to F16 exactly as
+ * gk_fp32_to_fp16 does (nearest-even) for every non-NaN input, the table
+ * entry goes back through F16C, x <= -10 gives 0 and x >= 10 gives x.  A
+ * group holding a NaN takes the scalar path (canonical NaN index). */
+static void
+avx2_gelu_table_mul (const float *x, const float *up, float *out, int64_t n,
+                     const uint16_t *table)
+{
+  const __m256 lo = _mm256_set1_ps (-10.0f), hi = _mm256_set1_ps (10.0f);
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      const __m256 v = _mm256_loadu_ps (x + i);
+      __m256 g;
+      if (_mm256_movemask_ps (_mm256_cmp_ps (v, v, _CMP_UNORD_Q)))
+        {
+          float tmp[8];
+          for (int j = 0; j < 8; j++)
+            {
+              const float xj = x[i + j];
+              tmp[j] = xj <= -10.0f ? 0.0f : xj >= 10.0f ? xj
+                       : gk_fp16_to_fp32 (table[gk_fp32_to_fp16 (xj)]);
+            }
+          g = _mm256_loadu_ps (tmp);
+        }
+      else
+        {
+          uint16_t idx[8], t[8];
+          _mm_storeu_si128 ((__m128i *) idx, _mm256_cvtps_ph (v, _MM_FROUND_TO_NEAREST_INT));
+          for (int j = 0; j < 8; j++)
+            t[j] = table[idx[j]];
+          g = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) t));
+          g = _mm256_andnot_ps (_mm256_cmp_ps (v, lo, _CMP_LE_OQ), g);
+          g = _mm256_blendv_ps (g, v, _mm256_cmp_ps (v, hi, _CMP_GE_OQ));
+        }
+      if (up != NULL)
+        g = _mm256_mul_ps (g, _mm256_loadu_ps (up + i));
+      _mm256_storeu_ps (out + i, g);
+    }
+  for (; i < n; i++)
+    {
+      const float xj = x[i];
+      float g = xj <= -10.0f ? 0.0f : xj >= 10.0f ? xj : gk_fp16_to_fp32 (table[gk_fp32_to_fp16 (xj)]);
+      out[i] = up != NULL ? g * up[i] : g;
+    }
+}
+
 /* ---- quantized dots ---------------------------------------------------
  *
  * Each format is written once as an always-inline tile over nr weight rows
@@ -402,6 +452,43 @@ avx2_exp_sum (float *x, int64_t n, float max)
  * the result does not depend on the tiling. */
 
 #define MAXT 4
+
+/* Software prefetch for decode.  The weights stream from memory once per
+ * token and the hardware prefetcher alone leaves the kernels waiting on
+ * DRAM latency (several interleaved row streams, short rows).  A tile's
+ * rows are contiguous, so the tile walks its prefetch pointer linearly:
+ * block i of nr rows corresponds to nr * bsz bytes.  The pointer starts
+ * PF_DIST bytes past the tile's start, or at the next tile when the tile is
+ * longer than that (its rows are read side by side, so a shorter distance
+ * would land inside the tile itself); such far prefetches go to L2 only, so
+ * they do not evict the rows being read from L1. */
+#define PF_DIST 8192
+
+/* the prefetch pointer of a tile starting at p, tile_bytes long; the low
+ * bit set means "far" (L2 only) */
+ALWAYS_INLINE const uint8_t *
+pf_start (const void *p, size_t tile_bytes)
+{
+  if (tile_bytes <= PF_DIST)
+    return (const uint8_t *) p + PF_DIST;
+  return (const uint8_t *) (((uintptr_t) p + tile_bytes) | 1u);
+}
+
+ALWAYS_INLINE void
+prefetch_span (const uint8_t *pf, int64_t i, size_t span)
+{
+  if (pf == NULL)
+    return;
+  const bool far = (uintptr_t) pf & 1u;
+  const uint8_t *p = (const uint8_t *) ((uintptr_t) pf & ~(uintptr_t) 1u) + (size_t) i * span;
+  for (size_t o = 0; o < span; o += 64)
+    {
+      if (far)
+        _mm_prefetch ((const char *) (p + o), _MM_HINT_T1);
+      else
+        _mm_prefetch ((const char *) (p + o), _MM_HINT_T0);
+    }
+}
 
 /* accumulate sum(sc * pairs) of int16 pairs into int32 lanes */
 ALWAYS_INLINE __m256i
@@ -423,7 +510,7 @@ madd_acc (__m256i acc, __m256i sc16, __m256i p16)
 #define Q32_TILE(NAME, WBLOCK, XBLOCK, UNPACK, KIND, OFF_SHIFT, MIN_TERM)              \
   ALWAYS_INLINE void                                                                   \
   tile_##NAME (const WBLOCK *const *w, int nr, const XBLOCK *const *x, int nc,        \
-               int64_t nb, float out[MAXT][MAXT])                                      \
+               int64_t nb, float out[MAXT][MAXT], const uint8_t *pf)                   \
   {                                                                                    \
     __m256 acc[MAXT][MAXT];                                                            \
     float summ[MAXT][MAXT];                                                            \
@@ -435,6 +522,7 @@ madd_acc (__m256i acc, __m256i sc16, __m256i p16)
         }                                                                              \
     for (int64_t i = 0; i < nb; i++)                                                   \
       {                                                                                \
+        prefetch_span (pf, i, (size_t) nr * sizeof (WBLOCK));                          \
         __m256i yv[MAXT], yoff[MAXT];                                                  \
         __m256 yd[MAXT];                                                               \
         UNROLL for (int c = 0; c < nc; c++)                                                   \
@@ -536,7 +624,7 @@ pick16 (int k)
  * sum(sc*q*y) - 32*sum(sc*bsum). */
 ALWAYS_INLINE void
 tile_q6_K (const gk_block_q6_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
-           int64_t nb, float out[MAXT][MAXT])
+           int64_t nb, float out[MAXT][MAXT], const uint8_t *pf)
 {
   const __m256i m4 = _mm256_set1_epi8 (0x0f);
   const __m256i m2 = _mm256_set1_epi8 (0x03);
@@ -548,6 +636,8 @@ tile_q6_K (const gk_block_q6_K *const *w, int nr, const gk_block_q8_K *const *x,
   for (int64_t i = 0; i < nb; i++)
     UNROLL for (int r = 0; r < nr; r++)
       {
+        if (r == 0)
+          prefetch_span (pf, i, (size_t) nr * sizeof (gk_block_q6_K));
         const gk_block_q6_K *b = &w[r][i];
         const __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) b->scales));
         __m256i isum[MAXT];
@@ -607,7 +697,8 @@ tile_q6_K (const gk_block_q6_K *const *w, int nr, const gk_block_q8_K *const *x,
  * llama.cpp bit for bit on the same CPU. */
 ALWAYS_INLINE void
 tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
-            const gk_block_q8_K *const *x, int nc, int64_t nb, float out[MAXT][MAXT])
+            const gk_block_q8_K *const *x, int nc, int64_t nb, float out[MAXT][MAXT],
+            const uint8_t *pf)
 {
   const __m256i m4 = _mm256_set1_epi8 (0x0f);
   __m256 acc[MAXT][MAXT];
@@ -624,6 +715,8 @@ tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
   for (int64_t i = 0; i < nb; i++)
     UNROLL for (int r = 0; r < nr; r++)
       {
+        if (r == 0)
+          prefetch_span (pf, i, (size_t) nr * bsz);
         const uint8_t *blk = w[r] + i * bsz;
         gk_half hd, hdmin;
         const uint8_t *scales, *qs, *qh = NULL;
@@ -715,22 +808,22 @@ tile_q45_K (const uint8_t *const *w, size_t bsz, bool five, int nr,
 
 ALWAYS_INLINE void
 tile_q4_K (const gk_block_q4_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
-           int64_t nb, float out[MAXT][MAXT])
+           int64_t nb, float out[MAXT][MAXT], const uint8_t *pf)
 {
   const uint8_t *wb[MAXT] = { NULL };
   UNROLL for (int r = 0; r < nr; r++) /* convert each pointer; no type punning */
     wb[r] = (const uint8_t *) w[r];
-  tile_q45_K (wb, sizeof (gk_block_q4_K), false, nr, x, nc, nb, out);
+  tile_q45_K (wb, sizeof (gk_block_q4_K), false, nr, x, nc, nb, out, pf);
 }
 
 ALWAYS_INLINE void
 tile_q5_K (const gk_block_q5_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
-           int64_t nb, float out[MAXT][MAXT])
+           int64_t nb, float out[MAXT][MAXT], const uint8_t *pf)
 {
   const uint8_t *wb[MAXT] = { NULL };
   UNROLL for (int r = 0; r < nr; r++) /* convert each pointer; no type punning */
     wb[r] = (const uint8_t *) w[r];
-  tile_q45_K (wb, sizeof (gk_block_q5_K), true, nr, x, nc, nb, out);
+  tile_q45_K (wb, sizeof (gk_block_q5_K), true, nr, x, nc, nb, out, pf);
 }
 
 /* Q2_K and Q3_K: 16 groups of 16, two bits per value stored as four
@@ -740,7 +833,8 @@ tile_q5_K (const gk_block_q5_K *const *w, int nr, const gk_block_q8_K *const *x,
  * 8-lane FMA chain) follows ggml's AVX2 kernels. */
 ALWAYS_INLINE void
 tile_q23_K (const uint8_t *const *w, size_t bsz, bool three, int nr,
-            const gk_block_q8_K *const *x, int nc, int64_t nb, float out[MAXT][MAXT])
+            const gk_block_q8_K *const *x, int nc, int64_t nb, float out[MAXT][MAXT],
+            const uint8_t *pf)
 {
   const __m256i m3 = _mm256_set1_epi8 (3);
   __m256 acc[MAXT][MAXT];
@@ -751,6 +845,8 @@ tile_q23_K (const uint8_t *const *w, size_t bsz, bool three, int nr,
   for (int64_t i = 0; i < nb; i++)
     UNROLL for (int r = 0; r < nr; r++)
       {
+        if (r == 0)
+          prefetch_span (pf, i, (size_t) nr * bsz);
         const uint8_t *blk = w[r] + i * bsz;
         const uint8_t *qs;
         __m256i sc16, mn16 = _mm256_setzero_si256 (), hb = _mm256_setzero_si256 ();
@@ -836,22 +932,22 @@ tile_q23_K (const uint8_t *const *w, size_t bsz, bool three, int nr,
 
 ALWAYS_INLINE void
 tile_q2_K (const gk_block_q2_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
-           int64_t nb, float out[MAXT][MAXT])
+           int64_t nb, float out[MAXT][MAXT], const uint8_t *pf)
 {
   const uint8_t *wb[MAXT] = { NULL };
   UNROLL for (int r = 0; r < nr; r++)
     wb[r] = (const uint8_t *) w[r];
-  tile_q23_K (wb, sizeof (gk_block_q2_K), false, nr, x, nc, nb, out);
+  tile_q23_K (wb, sizeof (gk_block_q2_K), false, nr, x, nc, nb, out, pf);
 }
 
 ALWAYS_INLINE void
 tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x, int nc,
-           int64_t nb, float out[MAXT][MAXT])
+           int64_t nb, float out[MAXT][MAXT], const uint8_t *pf)
 {
   const uint8_t *wb[MAXT] = { NULL };
   UNROLL for (int r = 0; r < nr; r++)
     wb[r] = (const uint8_t *) w[r];
-  tile_q23_K (wb, sizeof (gk_block_q3_K), true, nr, x, nc, nb, out);
+  tile_q23_K (wb, sizeof (gk_block_q3_K), true, nr, x, nc, nb, out, pf);
 }
 
 /* vec_dot and matmul for one format.  Tile shapes: DEC_R rows x 1 column
@@ -866,7 +962,7 @@ tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x,
     const WBLOCK *ws[1] = { w };                                                        \
     const XBLOCK *xs[1] = { x };                                                        \
     float out[MAXT][MAXT];                                                              \
-    tile_##NAME (ws, 1, xs, 1, k / (QK), out);                                          \
+    tile_##NAME (ws, 1, xs, 1, k / (QK), out, NULL);                                    \
     return out[0][0];                                                                   \
   }                                                                                     \
   static void matmul_##NAME (const void *w, size_t w_row_bytes, int64_t k,              \
@@ -899,19 +995,21 @@ tile_q3_K (const gk_block_q3_K *const *w, int nr, const gk_block_q8_K *const *x,
                 const WBLOCK *ws[MAXT] = { NULL };                                      \
                 for (int i = 0; i < n; i++)                                             \
                   ws[i] = (const WBLOCK *) ((const char *) w + (r + i) * w_row_bytes);  \
+                const uint8_t *pf = nc == 1 ? pf_start (ws[0], (size_t) n * w_row_bytes)  \
+                                            : NULL;                                     \
                 /* constant shapes only, so each is its own unrolled tile */           \
                 if (n == (DEC_R) && nc == 1)                                            \
-                  tile_##NAME (ws, DEC_R, xs, 1, nb, out);                              \
+                  tile_##NAME (ws, DEC_R, xs, 1, nb, out, pf);                              \
                 else if (n == (PRE_R) && nc == (PRE_C))                                 \
-                  tile_##NAME (ws, PRE_R, xs, PRE_C, nb, out);                          \
+                  tile_##NAME (ws, PRE_R, xs, PRE_C, nb, out, pf);                          \
                 else if (n == 1 && nc == (PRE_C))                                       \
-                  tile_##NAME (ws, 1, xs, PRE_C, nb, out);                              \
+                  tile_##NAME (ws, 1, xs, PRE_C, nb, out, pf);                              \
                 else if (n == 1 && nc == 3)                                             \
-                  tile_##NAME (ws, 1, xs, 3, nb, out);                                  \
+                  tile_##NAME (ws, 1, xs, 3, nb, out, pf);                                  \
                 else if (n == 1 && nc == 2)                                             \
-                  tile_##NAME (ws, 1, xs, 2, nb, out);                                  \
+                  tile_##NAME (ws, 1, xs, 2, nb, out, pf);                                  \
                 else /* n == 1, nc == 1 */                                              \
-                  tile_##NAME (ws, 1, xs, 1, nb, out);                                  \
+                  tile_##NAME (ws, 1, xs, 1, nb, out, pf);                                  \
                 for (int i = 0; i < n; i++)                                             \
                   for (int c = 0; c < nc; c++)                                          \
                     y[(c0 + c) * y_stride + r + i] = out[i][c];                         \
@@ -942,6 +1040,88 @@ QUANT_KERNELS (q6_K, gk_block_q6_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 QUANT_KERNELS (q2_K, gk_block_q2_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 QUANT_KERNELS (q3_K, gk_block_q3_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
 
+/* Q4_0 decode (one activation column): the weight stream is the whole
+ * cost of a token, so this path trims the per-block work of the generic
+ * tile while keeping its arithmetic exactly (same int32 lanes, same float
+ * operations in the same order):
+ *   - the 16 code bytes are broadcast to both 128-bit lanes by the load and
+ *     split into low/high nibbles with one variable shift (0 | 4) and a mask,
+ *     instead of shift + insert + mask;
+ *   - the -8 offset enters as the initial value of the integer sum
+ *     (-8 * sum(y), computed once per activation block for all rows), not
+ *     as a subtraction per row;
+ *   - DEC_Q4_ROWS rows per pass share the activation block. */
+#ifdef GK_AVX512_BUILD
+#define DEC_Q4_ROWS 8 /* 32 vector registers */
+#else
+#define DEC_Q4_ROWS 4
+#endif
+
+ALWAYS_INLINE void
+dec_q4_0 (const uint8_t *w, size_t w_row_bytes, int nr, const gk_block_q8_0 *x, int64_t nb,
+          float *out, const uint8_t *pf)
+{
+  const __m256i shift = _mm256_setr_epi32 (0, 0, 0, 0, 4, 4, 4, 4);
+  const __m256i m4 = _mm256_set1_epi8 (0x0f);
+  __m256 acc[DEC_Q4_ROWS];
+
+  UNROLL for (int r = 0; r < nr; r++)
+    acc[r] = _mm256_setzero_ps ();
+  for (int64_t i = 0; i < nb; i++)
+    {
+      prefetch_span (pf, i, (size_t) nr * sizeof (gk_block_q4_0));
+      const __m256i yv = _mm256_loadu_si256 ((const __m256i *) x[i].qs);
+      const __m256 yd = h2f8 (x[i].d);
+      /* -8 * (sum of each lane's four activation bytes) */
+      const __m256i noff = _mm256_sub_epi32 (_mm256_setzero_si256 (),
+                                             dot_u8_i32 (_mm256_set1_epi8 (8), yv));
+      UNROLL for (int r = 0; r < nr; r++)
+        {
+          const gk_block_q4_0 *b = (const gk_block_q4_0 *) (w + (size_t) r * w_row_bytes) + i;
+          const __m256i raw = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const __m128i *) b->qs));
+          const __m256i q = _mm256_and_si256 (_mm256_srlv_epi32 (raw, shift), m4);
+#ifdef GK_AVX512_BUILD
+          const __m256i lanes = _mm256_dpbusd_epi32 (noff, q, yv);
+#else
+          const __m256i lanes = _mm256_add_epi32 (noff, dot_u8_i32 (q, yv));
+#endif
+          acc[r] = _mm256_fmadd_ps (_mm256_mul_ps (h2f8 (b->d), yd), _mm256_cvtepi32_ps (lanes),
+                                    acc[r]);
+        }
+    }
+  UNROLL for (int r = 0; r < nr; r++)
+    out[r] = hsum8 (acc[r]);
+}
+
+static void
+matmul_q4_0_dec (const void *w, size_t w_row_bytes, int64_t k, int64_t r0, int64_t r1,
+                 const void *xq, size_t xq_row_bytes, int64_t n_cols, float *y, size_t y_stride)
+{
+  if (n_cols != 1)
+    {
+      matmul_q4_0 (w, w_row_bytes, k, r0, r1, xq, xq_row_bytes, n_cols, y, y_stride);
+      return;
+    }
+  const int64_t nb = k / GK_QK32;
+  const gk_block_q8_0 *x = xq;
+  int64_t r = r0;
+  float out[DEC_Q4_ROWS];
+
+  for (; r + DEC_Q4_ROWS <= r1; r += DEC_Q4_ROWS)
+    {
+      const uint8_t *wr = (const uint8_t *) w + (size_t) r * w_row_bytes;
+      dec_q4_0 (wr, w_row_bytes, DEC_Q4_ROWS, x, nb, out, pf_start (wr, DEC_Q4_ROWS * w_row_bytes));
+      for (int i = 0; i < DEC_Q4_ROWS; i++)
+        y[r + i] = out[i];
+    }
+  for (; r < r1; r++)
+    {
+      const uint8_t *wr = (const uint8_t *) w + (size_t) r * w_row_bytes;
+      dec_q4_0 (wr, w_row_bytes, 1, x, nb, out, pf_start (wr, w_row_bytes));
+      y[r] = out[0];
+    }
+}
+
 #ifdef GK_AVX512_BUILD
 #define FILL_FN gk_kernels_fill_avx512
 #else
@@ -955,6 +1135,7 @@ FILL_FN (gk_kernels *k)
   k->vec_dot[GK_TYPE_##T] = vdot_##NAME;   \
   k->matmul[GK_TYPE_##T] = matmul_##NAME
   SET (Q4_0, q4_0);
+  k->matmul[GK_TYPE_Q4_0] = matmul_q4_0_dec;
   SET (Q4_1, q4_1);
   SET (Q5_0, q5_0);
   SET (Q5_1, q5_1);
@@ -982,4 +1163,5 @@ FILL_FN (gk_kernels *k)
   k->dot_f16_f32 = avx2_dot_f16_f32;
   k->axpy_f16 = avx2_axpy_f16;
   k->exp_sum = avx2_exp_sum;
+  k->gelu_table_mul = avx2_gelu_table_mul;
 }

@@ -1,8 +1,11 @@
 /* gk-chanwise.c — scalar reference kernels for channel-wise (and group-wise)
  * int2/int4/int8 weights as stored in compressed-tensors checkpoints.
  *
- * These define the numbers: faster variants must match gk_cw_dot_i8
- * exactly and gk_cw_dot_f32 to within float summation order.
+ * These define the numbers: faster variants must match gk_cw_dot_i8_ref
+ * exactly (up to the final float products) and gk_cw_dot_f32_ref to within
+ * float summation order. The public dot products dispatch on the kernel
+ * variant in force (gk_variant_current, so GEMLET_KERNELS and
+ * gk_force_variant apply) and on the row's shape (gk_cw_simd_ok).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,33 +13,6 @@
 
 #include <math.h>
 #include <string.h>
-
-static float
-row_scale (const gk_cw_row *row, int64_t g)
-{
-  const uint8_t *p;
-
-  switch (row->scale_type)
-    {
-    case GK_CW_SCALE_F16:
-      p = (const uint8_t *) row->scales + 2 * g;
-      return gk_fp16_to_fp32 ((uint16_t) (p[0] | p[1] << 8));
-    case GK_CW_SCALE_BF16:
-      p = (const uint8_t *) row->scales + 2 * g;
-      return gk_bf16_to_fp32 ((uint16_t) (p[0] | p[1] << 8));
-    case GK_CW_SCALE_F32:
-    default:
-      {
-        uint32_t u;
-        float f;
-
-        p = (const uint8_t *) row->scales + 4 * g;
-        u = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-        memcpy (&f, &u, sizeof f);
-        return f;
-      }
-    }
-}
 
 void
 gk_cw_unpack_row (const uint8_t *codes, int bits, bool offset_binary, int8_t *out, int64_t n)
@@ -50,7 +26,7 @@ gk_cw_dequant_row (const gk_cw_row *row, float *out, int64_t n)
 {
   for (int64_t g0 = 0; g0 < n; g0 += row->group_size)
     {
-      const float s = row_scale (row, g0 / row->group_size);
+      const float s = gk_cw_scale (row, g0 / row->group_size);
       const int64_t end = g0 + row->group_size < n ? g0 + row->group_size : n;
 
       for (int64_t j = g0; j < end; j++)
@@ -59,7 +35,7 @@ gk_cw_dequant_row (const gk_cw_row *row, float *out, int64_t n)
 }
 
 float
-gk_cw_dot_f32 (const gk_cw_row *row, const float *x, int64_t n)
+gk_cw_dot_f32_ref (const gk_cw_row *row, const float *x, int64_t n)
 {
   float sum = 0.0f;
 
@@ -70,7 +46,7 @@ gk_cw_dot_f32 (const gk_cw_row *row, const float *x, int64_t n)
 
       for (int64_t j = g0; j < end; j++)
         part += (float) gk_cw_code (row->codes, row->bits, row->offset_binary, j) * x[j];
-      sum += part * row_scale (row, g0 / row->group_size);
+      sum += part * gk_cw_scale (row, g0 / row->group_size);
     }
   return sum;
 }
@@ -106,7 +82,7 @@ gk_cw_fake_quant (float *x, float scale, int64_t n)
 }
 
 float
-gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n)
+gk_cw_dot_i8_ref (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n)
 {
   float sum = 0.0f;
 
@@ -117,7 +93,109 @@ gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n)
 
       for (int64_t j = g0; j < end; j++)
         isum += (int64_t) gk_cw_code (row->codes, row->bits, row->offset_binary, j) * xq[j];
-      sum += (float) isum * row_scale (row, g0 / row->group_size);
+      sum += (float) isum * gk_cw_scale (row, g0 / row->group_size);
+    }
+  return sum * x_scale;
+}
+
+float
+gk_cw_dot_f32 (const gk_cw_row *row, const float *x, int64_t n)
+{
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2 && gk_cw_simd_ok (row, n))
+    return gk_cw_dot_f32_avx2 (row, x, n);
+#endif
+  return gk_cw_dot_f32_ref (row, x, n);
+}
+
+float
+gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n)
+{
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2 && gk_cw_simd_ok (row, n))
+    return gk_cw_dot_i8_avx2 (row, xq, NULL, x_scale, n);
+#endif
+  return gk_cw_dot_i8_ref (row, xq, x_scale, n);
+}
+
+void
+gk_cw_act_prefix (const int8_t *xq, int64_t n, int32_t *pre)
+{
+  pre[0] = 0;
+  for (int64_t b = 0; b < n / 32; b++)
+    {
+      int32_t s = 0;
+
+      for (int j = 0; j < 32; j++)
+        s += xq[32 * b + j];
+      pre[b + 1] = pre[b] + s;
+    }
+}
+
+float
+gk_cw_dot_i8_pre (const gk_cw_row *row, const int8_t *xq, const int32_t *pre, float x_scale,
+                  int64_t n)
+{
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2 && gk_cw_simd_ok (row, n))
+    return gk_cw_dot_i8_avx2 (row, xq, pre, x_scale, n);
+#endif
+  (void) pre;
+  return gk_cw_dot_i8_ref (row, xq, x_scale, n);
+}
+
+/* Activation chunk of the permuted layout: 128 for int2 (4 fields a byte),
+ * 64 for int4 (2 fields a byte); 0 when the layout does not apply. */
+static int64_t
+perm_chunk (int bits)
+{
+  return bits == 2 ? 128 : bits == 4 ? 64 : 0;
+}
+
+bool
+gk_cw_perm_ok (const gk_cw_row *row, int64_t n)
+{
+  const int64_t chunk = perm_chunk (row->bits);
+
+  return chunk > 0 && row->offset_binary && n % chunk == 0 && row->group_size % chunk == 0
+         && n % row->group_size == 0;
+}
+
+void
+gk_cw_permute_act (const int8_t *xq, int bits, int8_t *out, int64_t n)
+{
+  const int64_t chunk = perm_chunk (bits), per = 8 / bits;
+
+  for (int64_t c = 0; c < n; c += chunk)
+    for (int64_t k = 0; k < 32; k++)
+      for (int64_t i = 0; i < per; i++)
+        out[c + 32 * i + k] = xq[c + per * k + i];
+}
+
+float
+gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, float x_scale,
+                   int64_t n)
+{
+  const int64_t per = 8 / row->bits;
+  float sum = 0.0f;
+
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2)
+    return gk_cw_dot_i8_perm_avx2 (row, xp, pre, x_scale, n);
+#endif
+  (void) pre;
+  /* element j = c + per·k + i of the row meets xp[c + 32·i + k] */
+  for (int64_t g0 = 0; g0 < n; g0 += row->group_size)
+    {
+      int64_t isum = 0;
+
+      for (int64_t j = g0; j < g0 + row->group_size; j++)
+        {
+          const int64_t c = j / (32 * per) * (32 * per), k = (j - c) / per, i = (j - c) % per;
+
+          isum += (int64_t) gk_cw_code (row->codes, row->bits, true, j) * xp[c + 32 * i + k];
+        }
+      sum += (float) isum * gk_cw_scale (row, g0 / row->group_size);
     }
   return sum * x_scale;
 }

@@ -13,6 +13,7 @@
 #include "gemlet-kernels.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Signed code of element j of a row. No field crosses a byte for 2, 4 or
  * 8 bits, so one byte load is enough. */
@@ -28,3 +29,56 @@ gk_cw_code (const uint8_t *row, int bits, bool offset_binary, int64_t j)
     }
   return (int8_t) row[j];
 }
+
+/* Scale of group g of a row as float (unaligned little-endian loads). */
+static inline float
+gk_cw_scale (const gk_cw_row *row, int64_t g)
+{
+  const uint8_t *p;
+
+  switch (row->scale_type)
+    {
+    case GK_CW_SCALE_F16:
+      p = (const uint8_t *) row->scales + 2 * g;
+      return gk_fp16_to_fp32 ((uint16_t) (p[0] | p[1] << 8));
+    case GK_CW_SCALE_BF16:
+      p = (const uint8_t *) row->scales + 2 * g;
+      return gk_bf16_to_fp32 ((uint16_t) (p[0] | p[1] << 8));
+    case GK_CW_SCALE_F32:
+    default:
+      {
+        uint32_t u;
+        float f;
+
+        p = (const uint8_t *) row->scales + 4 * g;
+        u = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+            | (uint32_t) p[3] << 24;
+        memcpy (&f, &u, sizeof f);
+        return f;
+      }
+    }
+}
+
+/* Rows the SIMD kernels take: whole 32-element blocks in every group, and
+ * 2/4-bit codes packed (int-quantized storage exists only for 8 bits). */
+static inline bool
+gk_cw_simd_ok (const gk_cw_row *row, int64_t n)
+{
+  return n % 32 == 0 && row->group_size % 32 == 0 && n % row->group_size == 0
+         && (row->bits == 8 || (row->offset_binary && (row->bits == 2 || row->bits == 4)));
+}
+
+/* Scalar reference kernels (gk-chanwise.c): what the dispatched entry
+ * points run when no SIMD variant applies. */
+float gk_cw_dot_f32_ref (const gk_cw_row *row, const float *x, int64_t n);
+float gk_cw_dot_i8_ref (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n);
+
+#ifdef GK_HAVE_AVX2
+/* AVX2 kernels (gk-chanwise-avx2.c), for rows gk_cw_simd_ok accepts. */
+float gk_cw_dot_f32_avx2 (const gk_cw_row *row, const float *x, int64_t n);
+/* pre: block prefix sums of xq (gk_cw_act_prefix), or NULL. */
+float gk_cw_dot_i8_avx2 (const gk_cw_row *row, const int8_t *xq, const int32_t *pre, float x_scale,
+                         int64_t n);
+float gk_cw_dot_i8_perm_avx2 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
+                              float x_scale, int64_t n);
+#endif

@@ -121,6 +121,10 @@ typedef struct {
   void (*axpy_f16) (float a, const uint16_t *x, float *y, int64_t n);
   /* x[i] = exp (x[i] - max); returns the sum of the new x (in double) */
   double (*exp_sum) (float *x, int64_t n, float max);
+  /* out[i] = gelu_table (x[i]) [* up[i] when up != NULL], llama.cpp's fp16
+   * table GELU (see gelu_lookup in gk-ops.c); NULL: the scalar loop */
+  void (*gelu_table_mul) (const float *x, const float *up, float *out, int64_t n,
+                          const uint16_t *table);
 } gk_kernels;
 
 /* Filled by each variant's file (gk-scalar.c, gk-avx2.c, ...). */

@@ -193,6 +193,12 @@ gk_gelu_inplace (float *x, int64_t n, gk_gelu_mode mode)
   if (mode == GK_GELU_TANH_TABLE)
     {
       const uint16_t *table = gk_gelu_table ();
+      const gk_kernels *t = gk_kernels_current ();
+      if (t->gelu_table_mul != NULL)
+        {
+          t->gelu_table_mul (x, NULL, x, n, table);
+          return;
+        }
       for (int64_t i = 0; i < n; i++)
         x[i] = gelu_lookup (table, x[i]);
       return;
@@ -207,6 +213,12 @@ gk_geglu (const float *gate, const float *up, float *out, int64_t n, gk_gelu_mod
   if (mode == GK_GELU_TANH_TABLE)
     {
       const uint16_t *table = gk_gelu_table ();
+      const gk_kernels *t = gk_kernels_current ();
+      if (t->gelu_table_mul != NULL)
+        {
+          t->gelu_table_mul (gate, up, out, n, table);
+          return;
+        }
       for (int64_t i = 0; i < n; i++)
         {
           /* ggml: x >= 10 gives x * up, i.e. gelu(x) = x exactly */

@@ -14,6 +14,7 @@ test_pkgs=(
   clang llvm libclang-rt-14-dev
   xvfb xauth imagemagick
   git nodejs npm
+  flatpak-builder fonts-noto-cjk locales
 )
 
 case "${1:-build}" in

@@ -5,6 +5,11 @@
  * Each repetition clears the session, evaluates a p-token prompt in one call
  * (pp), then n single tokens, each fed the argmax of the previous logits
  * (tg). Reported: mean tokens/s over the repetitions and peak RSS (VmHWM).
+ * One untimed single-token evaluation first, so page faults of the mapping
+ * are not timed (llama-ref bench does the same). --json adds the bytes a
+ * decoded token must read (resident weights without the PLE table, one PLE
+ * row, the live K/V rows of every layer at the mean tg position), which
+ * tests/bench/run-bench.sh divides by measured bandwidth.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -38,6 +43,29 @@ peak_rss_mib (void)
       break;
   fclose (fp);
   return (double) kb / 1024.0;
+}
+
+/* First index of the largest value: the maximum in 8 independent lanes
+ * (vectorizable), then its first position. Timed with tg, so kept cheap. */
+static int32_t
+argmax (const float *x, int32_t n)
+{
+  float m[8];
+  int32_t j = 0;
+
+  for (int k = 0; k < 8; k++)
+    m[k] = x[0];
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++)
+      m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+  for (; j < n; j++)
+    m[0] = x[j] > m[0] ? x[j] : m[0];
+  for (int k = 1; k < 8; k++)
+    m[0] = m[k] > m[0] ? m[k] : m[0];
+  for (j = 0; j < n; j++)
+    if (x[j] == m[0])
+      return j;
+  return 0;
 }
 
 static void
@@ -146,6 +174,13 @@ cli_bench (int argc, char **argv)
       prompt[i] = (int32_t) (rng % (uint64_t) n_vocab);
     }
 
+  /* warm-up: one token, untimed */
+  if (gm_session_eval (session, prompt, 1, logits, false, &err) != GM_OK)
+    {
+      cli_fail ("%s", err.message);
+      goto out;
+    }
+
   for (long long r = 0; r < reps; r++)
     {
       int32_t tok = prompt[0];
@@ -165,12 +200,7 @@ cli_bench (int argc, char **argv)
       for (long long i = 0; i < n_gen; i++)
         {
           if (n_prompt > 0 || i > 0)
-            {
-              tok = 0;
-              for (int32_t j = 1; j < n_vocab; j++)
-                if (logits[j] > logits[tok])
-                  tok = j;
-            }
+            tok = argmax (logits, n_vocab);
           if (gm_session_eval (session, &tok, 1, logits, false, &err) != GM_OK)
             {
               cli_fail ("%s", err.message);
@@ -188,6 +218,22 @@ cli_bench (int argc, char **argv)
 
     gm_memory_report (model, session, &mem);
 
+    /* bytes a decoded token must read: resident weights (the PLE table is
+     * excluded from them), one PLE row, and every layer's K and V rows for
+     * the positions it attends to, at the mean tg position */
+    const gm_checkpoint_info *info = gm_model_info (model);
+    const double mean_pos = (double) n_prompt + (double) (n_gen + 1) / 2.0;
+    const double ple_row = info->n_vocab > 0 ? (double) mem.weights_on_demand / (double) info->n_vocab : 0.0;
+    double kv_read = 0.0;
+    for (uint32_t l = 0; l < info->n_layer; l++)
+      {
+        const bool full = l < info->n_layer_full; /* only the counts matter */
+        const double d = full ? info->head_dim_full : info->head_dim_swa;
+        const double npos = full || mean_pos < info->n_swa ? mean_pos : (double) info->n_swa;
+        kv_read += 2.0 * info->n_head_kv * d * (kv_f16 ? 2.0 : 4.0) * npos;
+      }
+    const double bytes_per_token = (double) mem.weights_resident + ple_row + kv_read;
+
     if (json)
       {
         printf ("{\"model\": ");
@@ -201,6 +247,9 @@ cli_bench (int argc, char **argv)
                 (double) mem.scratch / 1048576.0);
         json_string (stdout, gm_kernel_variant ());
         printf (", \"kv_f16\": %s", kv_f16 ? "true" : "false");
+        printf (", \"weights_resident_bytes\": %llu, \"ple_row_bytes\": %.0f, "
+                "\"kv_read_bytes\": %.0f, \"decode_bytes_per_token\": %.0f",
+                (unsigned long long) mem.weights_resident, ple_row, kv_read, bytes_per_token);
         printf (", \"reference\": %s}\n",
                 getenv ("GEMLET_REFERENCE") != NULL && strcmp (getenv ("GEMLET_REFERENCE"), "0") != 0
                   ? "true" : "false");

@@ -2,7 +2,10 @@
  *
  *   gemlet-cli generate MODEL (-p TEXT | --tokens "IDS") [-n N]
  *       [--greedy | --temp T --top-k K --top-p P --min-p M --seed S]
- *       [--chat] [--print-ids] [-t N] [--ctx N] [--verbose]
+ *       [--chat] [--print-ids] [-t N] [--ctx N] [--verbose] [--weight-only]
+ *
+ * --weight-only (mobile checkpoints): float activations instead of the
+ * checkpoint's static int8 activation scales (for verification).
  *
  * -p text is tokenized with a BOS in front (control tokens written in it are
  * honoured); --chat wraps it as one user turn with the model's template.
@@ -63,7 +66,7 @@ cli_generate (int argc, char **argv)
 {
   const char *model_path = NULL, *prompt_text = NULL, *ids_text = NULL;
   long long n_predict = 128, n_threads = 0, n_ctx = 0, v;
-  bool chat = false, verbose = false, kv_f16 = false;
+  bool chat = false, verbose = false, kv_f16 = false, weight_only = false;
   double f;
   gen_state gs = { 0 };
   gm_sampling sampling;
@@ -137,6 +140,8 @@ cli_generate (int argc, char **argv)
         }
       else if (strcmp (a, "--chat") == 0)
         chat = true;
+      else if (strcmp (a, "--weight-only") == 0)
+        weight_only = true;
       else if (strcmp (a, "--kv-f16") == 0)
         kv_f16 = true;
       else if (strcmp (a, "--print-ids") == 0)
@@ -157,6 +162,7 @@ cli_generate (int argc, char **argv)
 
   gm_load_opts_init (&lo);
   lo.n_threads = (int) n_threads;
+  lo.weight_only = weight_only;
   model = gm_model_load (model_path, &lo, NULL, NULL, &err);
   if (model == NULL)
     {

@@ -19,7 +19,7 @@ int
 cli_logits (int argc, char **argv)
 {
   const char *model_path = NULL, *ids_text = NULL, *out_path = NULL;
-  bool all = false, kv_f16 = false;
+  bool all = false, kv_f16 = false, weight_only = false;
   long long n_threads = 0;
   int32_t *ids = NULL;
   size_t n_ids = 0, n_rows;
@@ -42,6 +42,8 @@ cli_logits (int argc, char **argv)
         out_path = argv[++i];
       else if (strcmp (a, "--all") == 0)
         all = true;
+      else if (strcmp (a, "--weight-only") == 0)
+        weight_only = true;
       else if (strcmp (a, "--kv-f16") == 0)
         kv_f16 = true;
       else if ((strcmp (a, "-t") == 0 || strcmp (a, "--threads") == 0) && i + 1 < argc)
@@ -57,7 +59,8 @@ cli_logits (int argc, char **argv)
         return cli_fail ("logits: unexpected argument '%s'", a);
     }
   if (model_path == NULL || ids_text == NULL || out_path == NULL)
-    return cli_fail ("usage: gemlet-cli logits MODEL --tokens \"ID ID ...\" --out PATH [--all] [-t N]");
+    return cli_fail ("usage: gemlet-cli logits MODEL --tokens \"ID ID ...\" --out PATH [--all] [-t N] "
+                     "[--weight-only]");
   if (!cli_parse_ids (ids_text, &ids, &n_ids))
     return cli_fail ("bad token list '%s'", ids_text);
   if (n_ids == 0)
@@ -68,6 +71,7 @@ cli_logits (int argc, char **argv)
 
   gm_load_opts_init (&lo);
   lo.n_threads = (int) n_threads;
+  lo.weight_only = weight_only;
   model = gm_model_load (model_path, &lo, NULL, NULL, &err);
   if (model == NULL)
     {

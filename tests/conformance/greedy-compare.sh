@@ -7,10 +7,16 @@
 # prompt with the longest decisive run, and checks that gemlet-cli
 # generates the same tokens for all those steps.
 #
+# GREEDY_OURS_MODEL / GREEDY_OURS_ARGS (optional): what gemlet-cli runs
+# instead of MODEL, and extra options (test-mobile-twin.sh: the mobile
+# checkpoint whose F32 twin llama.cpp runs, with --weight-only).
+#
 # SPDX-License-Identifier: GPL-3.0-or-later
 source "$(dirname "$0")/common.sh"
 
 model=$1 hi=$2 frac=$3 n_prompts=$4
+ours_model=${GREEDY_OURS_MODEL:-$model}
+read -r -a ours_args <<<"${GREEDY_OURS_ARGS:-}"
 n=32 best=-1 best_seed=0
 for ((seed = 1; seed <= n_prompts && best < n; seed++)); do
   ids=$(prompt_ids $((seed * 7919)) 24 107 "$hi")
@@ -35,7 +41,7 @@ if ((limit == 0)); then
 fi
 
 start=$(date +%s)
-if ! out=$("$GEMLET_CLI" generate "$model" --tokens "$ids" -n "$limit" --greedy --print-ids -t "$threads" 2>"$work/err"); then
+if ! out=$("$GEMLET_CLI" generate "$ours_model" ${ours_args[@]+"${ours_args[@]}"} --tokens "$ids" -n "$limit" --greedy --print-ids -t "$threads" 2>"$work/err"); then
   echo "FAIL: gemlet-cli generate failed:"; cat "$work/err"; exit 1
 fi
 read -r -a ours <<<"$(ids_of "$out")"

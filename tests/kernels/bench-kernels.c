@@ -100,10 +100,12 @@ bench_membw (int nthreads, size_t mb, int reps)
   free (buf);
 }
 
+static int64_t bench_k = 4096; /* --k: row length */
+
 static void
 bench_matmul (uint32_t wt, int nthreads, size_t mb, int64_t cols, int reps)
 {
-  const int64_t k = 4096;
+  const int64_t k = bench_k;
   const uint32_t at = gk_vec_dot_type (wt);
   const size_t wrb = gk_row_size (wt, k), xrb = gk_row_size (at, k);
   int64_t rows = (int64_t) ((mb << 20) / wrb);
@@ -180,6 +182,8 @@ main (int argc, char **argv)
         mb = (size_t) atol (argv[i + 1]);
       else if (strcmp (argv[i], "--cols") == 0)
         cols = atol (argv[i + 1]);
+      else if (strcmp (argv[i], "--k") == 0)
+        bench_k = atol (argv[i + 1]);
       else if (strcmp (argv[i], "--reps") == 0)
         reps = atoi (argv[i + 1]);
       else if (strcmp (argv[i], "--types") == 0)
@@ -192,7 +196,8 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  if (nthreads < 1 || nthreads > 64 || cols < 1 || reps < 1 || mb < 1)
+  if (nthreads < 1 || nthreads > 64 || cols < 1 || reps < 1 || mb < 1 || bench_k < 256
+      || bench_k % 256 != 0)
     {
       fprintf (stderr, "bad arguments\n");
       return 2;

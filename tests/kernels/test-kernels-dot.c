@@ -266,6 +266,40 @@ check_elementwise (void)
     bad += o[i] != gk_gelu (g[i], GK_GELU_TANH_TABLE);
   KT_CHECK (bad == 0, "geglu: %d bad", bad);
 
+  /* every variant's table GELU equals the scalar one, special values too */
+  {
+    float gs[N + 5], us[N + 5], want[N + 5], got[N + 5];
+    const float special[] = { NAN, INFINITY, -INFINITY, 10.0f, -10.0f, 9.999f, -9.999f,
+                              65520.0f, 1e-30f, -1e-30f, 6e-8f, -0.0f, 3e-5f };
+    kt_fill (&r, gs, N + 5, 0);
+    kt_fill (&r, us, N + 5, 0);
+    for (int i = 0; i < N + 5; i++)
+      gs[i] *= 4.0f;
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+      gs[3 * i + 1] = special[i];
+    gk_force_variant (GK_VARIANT_SCALAR);
+    gk_geglu (gs, us, want, N + 5, GK_GELU_TANH_TABLE);
+    for (int v = 0; v < GK_VARIANT_COUNT; v++)
+      {
+        if (!gk_force_variant ((gk_variant) v))
+          continue;
+        int vbad = 0;
+        gk_geglu (gs, us, got, N + 5, GK_GELU_TANH_TABLE);
+        for (int i = 0; i < N + 5; i++)
+          vbad += memcmp (&got[i], &want[i], sizeof (float)) != 0
+                  && !(isnan (got[i]) && isnan (want[i]));
+        memcpy (got, gs, sizeof gs);
+        gk_gelu_inplace (got, N + 5, GK_GELU_TANH_TABLE);
+        for (int i = 0; i < N + 5; i++)
+          {
+            const float w1 = gk_gelu (gs[i], GK_GELU_TANH_TABLE);
+            vbad += memcmp (&got[i], &w1, sizeof (float)) != 0 && !(isnan (got[i]) && isnan (w1));
+          }
+        KT_CHECK (vbad == 0, "%s table gelu: %d differ from scalar", gk_variant_label (v), vbad);
+      }
+    gk_force_variant (GK_VARIANT_SCALAR);
+  }
+
   /* rmsnorm against float64 */
   float wn[N], out[N];
   kt_fill (&r, wn, N, 1);

@@ -16,7 +16,9 @@ static void
 usage (FILE *fp)
 {
   fputs ("Usage: gemlet-gen-model [OPTIONS] -o PATH\n"
-         "       gemlet-gen-model --dequant-copy-of FILE -o PATH\n\n"
+         "       gemlet-gen-model --dequant-copy-of FILE -o PATH\n"
+         "       gemlet-gen-model --format mobile [--shape tiny|e2b] [--type f32|blocks] [--seed N]\n"
+         "                        -o DIR [--twin PATH]\n\n"
          "  --shape tiny|e2b|e4b        default tiny\n"
          "  --type f32|f16|bf16|q8_0|q4_0|q6_k|qat   default f32\n"
          "  --proj-type bf16|f16        type of per_layer_model_proj in quantized files\n"
@@ -29,7 +31,10 @@ usage (FILE *fp)
          "  --direct | --exact          draw quantized blocks directly (default for e2b/e4b)\n"
          "                              or quantize random floats (default for tiny)\n"
          "  -t, --threads N             default: online CPUs\n"
-         "  --dequant-copy-of FILE      write the F32 twin of FILE (dequantized weights)\n",
+         "  --dequant-copy-of FILE      write the F32 twin of FILE (dequantized weights)\n"
+         "  --format gguf|mobile        mobile: a compressed-tensors checkpoint folder\n"
+         "  --twin PATH                 with --format mobile: also its GGUF twin, F32 or\n"
+         "                              (--type blocks) Q4_0/Q8_0 blocks with the row scales\n",
          fp);
 }
 
@@ -45,7 +50,7 @@ int
 main (int argc, char **argv)
 {
   gen_options o = { .shape = "tiny", .type = "f32", .vocab = "small", .seed = 1, .direct = -1 };
-  const char *out = NULL, *twin_of = NULL;
+  const char *out = NULL, *twin_of = NULL, *format = "gguf", *twin = NULL;
   int n_threads = (int) sysconf (_SC_NPROCESSORS_ONLN);
   char err[512];
 
@@ -76,6 +81,10 @@ main (int argc, char **argv)
         out = val;
       else if (TAKE ("--dequant-copy-of"))
         twin_of = val;
+      else if (TAKE ("--format"))
+        format = val;
+      else if (TAKE ("--twin"))
+        twin = val;
       else if (strcmp (a, "--compact") == 0)
         o.compact = true;
       else if (strcmp (a, "--full") == 0)
@@ -116,6 +125,20 @@ main (int argc, char **argv)
       return 0;
     }
 
+  if (strcmp (format, "mobile") == 0)
+    {
+      if (!gen_mobile_write (&o, out, twin, err, sizeof err))
+        {
+          fprintf (stderr, "gemlet-gen-model: %s\n", err);
+          return 1;
+        }
+      return 0;
+    }
+  if (strcmp (format, "gguf") != 0)
+    {
+      fprintf (stderr, "gemlet-gen-model: unknown format '%s'\n", format);
+      return 2;
+    }
   if (!gen_gemma4_write (&o, out, err, sizeof err))
     {
       fprintf (stderr, "gemlet-gen-model: %s\n", err);

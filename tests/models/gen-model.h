@@ -120,6 +120,16 @@ typedef struct {
 
 bool gen_gemma4_write (const gen_options *o, const char *path, char *err, size_t err_size);
 
+/* --- mobile checkpoint and its F32 twin (gen-mobile.c) ------------------ */
+
+/* Writes a compressed-tensors checkpoint folder dir (created if needed) with
+ * random codes and scales and, when twin_path is set, a GGUF holding
+ * exactly the same weights: F32 (o->type "f32") or Q4_0/Q8_0 blocks whose
+ * scale is the row scale ("blocks"). Uses o->shape (tiny, e2b), o->seed and
+ * o->n_vocab. */
+bool gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, char *err,
+                       size_t err_size);
+
 /* --- F32 twin of an existing file (gen-dequant.c) ----------------------- */
 
 /* Writes to out_path a copy of in_path in which every tensor is F32 holding

@@ -1,0 +1,168 @@
+/* test-chanwise-simd.c — the dispatched channel-wise dot products (AVX2
+ * when the CPU has it) against the scalar reference: random rows of every
+ * bit width and storage, channel and group scales of each scale type, the
+ * extreme codes and activations (−128·−128), rows the SIMD kernels must
+ * leave to the reference, and whole rows in int8-activation mode bit for
+ * bit. Skips the SIMD comparison (not the reference) on CPUs without AVX2.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "check.h"
+#include "gemlet-kernels.h"
+#include "st-writer.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int check_failures;
+
+static uint32_t rng = 4242;
+
+static uint32_t
+next_rand (void)
+{
+  rng = rng * 1664525u + 1013904223u;
+  return rng >> 8;
+}
+
+typedef struct {
+  int bits;
+  bool packed;
+  int64_t n, group;
+  gk_cw_scale_type st;
+  bool extreme;      /* most negative codes and activations */
+} shape;
+
+static int n_simd_cases, n_perm_cases;
+
+static void
+run (const shape *s)
+{
+  const int lo = -(1 << (s->bits - 1)), span = 1 << s->bits;
+  const int64_t n = s->n, ng = n / s->group;
+  int8_t *codes = malloc ((size_t) n), *xq = malloc ((size_t) n);
+  uint8_t *row = calloc ((size_t) n + 64, 1), *scales = malloc ((size_t) ng * 4);
+  float *x = malloc ((size_t) n * sizeof *x);
+  double abs_sum = 0.0;
+  gk_cw_row r;
+  float ref_f, ref_i, simd_f, simd_i;
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      codes[i] = (int8_t) (s->extreme ? lo : lo + (int) (next_rand () % (uint32_t) span));
+      xq[i] = (int8_t) (s->extreme ? -128 : (int) (next_rand () % 256) - 128);
+      x[i] = ((float) (next_rand () % 20001) - 10000.0f) / 3000.0f;
+    }
+  for (int64_t g = 0; g < ng; g++)
+    {
+      const float v = (float) (1 + next_rand () % 64) / 512.0f;
+
+      if (s->st == GK_CW_SCALE_F32)
+        memcpy (scales + 4 * g, &v, 4);
+      else
+        {
+          const uint16_t h = s->st == GK_CW_SCALE_F16 ? gk_fp32_to_fp16 (v) : stw_bf16 (v);
+
+          scales[2 * g] = (uint8_t) (h & 0xff);
+          scales[2 * g + 1] = (uint8_t) (h >> 8);
+        }
+    }
+  if (s->packed)
+    stw_pack_codes (codes, 1, n, s->bits, row + 1);  /* +1: unaligned on purpose */
+  else
+    memcpy (row + 1, codes, (size_t) n);
+  r = (gk_cw_row) { row + 1, s->bits, s->packed, scales, s->st, s->group };
+  for (int64_t i = 0; i < n; i++)
+    abs_sum += fabs ((double) codes[i] * x[i]) * 0.125;  /* scales ≤ 1/8 */
+
+  CHECK (gk_force_variant (GK_VARIANT_SCALAR));
+  ref_f = gk_cw_dot_f32 (&r, x, n);
+  ref_i = gk_cw_dot_i8 (&r, xq, 0.03125f, n);
+  if (n % 32 == 0)
+    {
+      /* block sums and the permuted layout give the same integers */
+      int32_t *pre = malloc ((size_t) (n / 32 + 1) * sizeof *pre);
+      int8_t *xp = malloc ((size_t) n);
+
+      gk_cw_act_prefix (xq, n, pre);
+      CHECK (gk_cw_dot_i8_pre (&r, xq, pre, 0.03125f, n) == ref_i);
+      if (gk_cw_perm_ok (&r, n))
+        {
+          gk_cw_permute_act (xq, s->bits, xp, n);
+          gk_cw_act_prefix (xp, n, pre);
+          CHECK (gk_cw_dot_i8_perm (&r, xp, pre, 0.03125f, n) == ref_i);
+          if (gk_variant_supported (GK_VARIANT_AVX2))
+            {
+              CHECK (gk_force_variant (GK_VARIANT_AVX2));
+              CHECK (gk_cw_dot_i8_perm (&r, xp, pre, 0.03125f, n) == ref_i);
+              CHECK (gk_force_variant (GK_VARIANT_SCALAR));
+              n_perm_cases++;
+            }
+        }
+      else if (gk_variant_supported (GK_VARIANT_AVX2))
+        {
+          CHECK (gk_force_variant (GK_VARIANT_AVX2));
+          gk_cw_act_prefix (xq, n, pre);
+          CHECK (gk_cw_dot_i8_pre (&r, xq, pre, 0.03125f, n) == ref_i);
+          CHECK (gk_force_variant (GK_VARIANT_SCALAR));
+        }
+      free (pre);
+      free (xp);
+    }
+  if (gk_variant_supported (GK_VARIANT_AVX2))
+    {
+      CHECK (gk_force_variant (GK_VARIANT_AVX2));
+      simd_f = gk_cw_dot_f32 (&r, x, n);
+      simd_i = gk_cw_dot_i8 (&r, xq, 0.03125f, n);
+      if (!(fabs ((double) simd_f - ref_f) <= 1e-5 * abs_sum + 1e-6) || simd_i != ref_i)
+        {
+          fprintf (stderr, "bits %d packed %d n %lld group %lld scale %d extreme %d: f32 %.9g vs %.9g, "
+                   "i8 %.9g vs %.9g\n", s->bits, s->packed, (long long) n, (long long) s->group,
+                   (int) s->st, s->extreme, simd_f, ref_f, simd_i, ref_i);
+          check_failures++;
+        }
+      n_simd_cases++;
+    }
+  free (codes);
+  free (xq);
+  free (row);
+  free (scales);
+  free (x);
+}
+
+int
+main (void)
+{
+  static const struct { int bits; bool packed; } kinds[] = {
+    { 2, true }, { 4, true }, { 8, true }, { 8, false },
+  };
+  static const int64_t lens[] = { 32, 64, 256, 384, 1536, 12288, 200 };
+  const gk_variant start = gk_variant_current ();
+
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++)
+      for (int st = 0; st < 3; st++)
+        {
+          const int64_t n = lens[l];
+          /* channel-wise; groups of 32, 64, 128 and 256; 40 (not SIMD-shaped) */
+          const int64_t groups[] = { n, 32, 64, 128, 256, 40 };
+
+          for (size_t g = 0; g < 6; g++)
+            {
+              shape s = { kinds[k].bits, kinds[k].packed, n, groups[g], (gk_cw_scale_type) st, false };
+
+              if (n % groups[g] != 0)
+                continue;
+              run (&s);
+              s.extreme = true;
+              run (&s);
+            }
+        }
+  gk_force_variant (start);
+  printf ("%d SIMD comparisons, %d in the permuted layout (%s)\n", n_simd_cases, n_perm_cases,
+          gk_variant_supported (GK_VARIANT_AVX2) ? "avx2" : "no avx2 on this CPU");
+  return check_failures ? 1 : 0;
+}
