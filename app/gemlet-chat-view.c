@@ -40,6 +40,15 @@ struct _GemletChatView
   GtkTextView        *composer;
   GtkWidget          *placeholder;
   GtkButton          *send_button;
+  GtkRevealer        *composer_notice_revealer;
+  GtkLabel           *composer_notice;
+
+  /* a long message is counted on the worker before it may be sent */
+  GemletEngineWorker *worker;
+  guint               context_limit;   /* tokens one message may have */
+  gboolean            too_long;        /* known or not yet known to fit */
+  guint               check_id;
+  GCancellable       *check_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (GemletChatView, gemlet_chat_view, GTK_TYPE_WIDGET)
@@ -111,8 +120,150 @@ update_send_button (GemletChatView *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->send_button), "destructive-action");
       gtk_widget_add_css_class (GTK_WIDGET (self->send_button), "suggested-action");
       gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
-                                !empty && self->engine_state == GEMLET_ENGINE_STATE_READY);
+                                !empty && !self->too_long &&
+                                self->engine_state == GEMLET_ENGINE_STATE_READY);
     }
+}
+
+static void
+set_composer_notice (GemletChatView *self,
+                     const char     *notice)
+{
+  if (notice != NULL)
+    gtk_label_set_text (self->composer_notice, notice);
+  gtk_revealer_set_reveal_child (self->composer_notice_revealer, notice != NULL);
+}
+
+static void
+count_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GemletChatView *self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = gemlet_engine_worker_count_tokens_finish (GEMLET_ENGINE_WORKER (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->check_cancellable);
+
+  if (n >= 0 && (gsize) n > self->context_limit)
+    {
+      g_autofree char *notice = NULL;
+
+      notice = g_strdup_printf (ngettext ("This message is too long to send: it has about %u tokens, "
+                                          "and the context holds %u token. Shorten it, or allow a "
+                                          "longer context in Preferences.",
+                                          "This message is too long to send: it has about %u tokens, "
+                                          "and the context holds %u tokens. Shorten it, or allow a "
+                                          "longer context in Preferences.",
+                                          self->context_limit),
+                                (guint) n, self->context_limit);
+      self->too_long = TRUE;
+      set_composer_notice (self, notice);
+    }
+  else
+    {
+      self->too_long = FALSE;
+      set_composer_notice (self, NULL);
+    }
+
+  update_send_button (self);
+}
+
+static gboolean
+check_length_cb (gpointer user_data)
+{
+  GemletChatView *self = user_data;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+
+  self->check_id = 0;
+
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  self->check_cancellable = g_cancellable_new ();
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  gemlet_engine_worker_count_tokens_async (self->worker, text, self->check_cancellable,
+                                           count_done_cb, self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A message has at most four bytes per character and at most one token per
+ * byte, so a short one certainly fits; a longer one is counted on a worker
+ * thread (debounced while typing) and cannot be sent until it is known to
+ * fit. */
+static void
+check_length (GemletChatView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  guint64 n_chars = gtk_text_buffer_get_char_count (buffer);
+
+  g_clear_handle_id (&self->check_id, g_source_remove);
+
+  if (self->worker == NULL || self->context_limit == 0 || n_chars * 4 <= self->context_limit)
+    {
+      g_cancellable_cancel (self->check_cancellable);
+      g_clear_object (&self->check_cancellable);
+      if (self->too_long)
+        {
+          self->too_long = FALSE;
+          set_composer_notice (self, NULL);
+        }
+      return;
+    }
+
+  self->too_long = TRUE;
+  self->check_id = g_timeout_add (150, check_length_cb, self);
+}
+
+static void
+composer_changed_cb (GemletChatView *self)
+{
+  check_length (self);
+  update_send_button (self);
+}
+
+/* Sets the worker that counts tokens and how many tokens one message may
+ * have (0: no check). */
+void
+gemlet_chat_view_set_context_limit (GemletChatView     *self,
+                                    GemletEngineWorker *worker,
+                                    guint               limit)
+{
+  g_return_if_fail (GEMLET_IS_CHAT_VIEW (self));
+
+  g_set_object (&self->worker, worker);
+  if (self->context_limit == limit)
+    return;
+
+  self->context_limit = limit;
+  check_length (self);
+  update_send_button (self);
+}
+
+/* TRUE while the composer's text is too long to send, or not yet counted. */
+gboolean
+gemlet_chat_view_get_composer_too_long (GemletChatView *self)
+{
+  g_return_val_if_fail (GEMLET_IS_CHAT_VIEW (self), FALSE);
+
+  return self->too_long;
+}
+
+const char *
+gemlet_chat_view_get_composer_notice (GemletChatView *self)
+{
+  g_return_val_if_fail (GEMLET_IS_CHAT_VIEW (self), NULL);
+
+  return gtk_revealer_get_reveal_child (self->composer_notice_revealer)
+         ? gtk_label_get_text (self->composer_notice) : NULL;
 }
 
 static char *
@@ -140,7 +291,7 @@ send_clicked_cb (GemletChatView *self)
       return;
     }
 
-  if (self->engine_state != GEMLET_ENGINE_STATE_READY)
+  if (self->engine_state != GEMLET_ENGINE_STATE_READY || self->too_long)
     return;
 
   text = take_composer_text (self);
@@ -256,6 +407,10 @@ gemlet_chat_view_dispose (GObject *object)
 
   disconnect_conversation (self);
   g_clear_object (&self->conversation);
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  g_clear_object (&self->worker);
   gtk_widget_dispose_template (GTK_WIDGET (self), GEMLET_TYPE_CHAT_VIEW);
 
   G_OBJECT_CLASS (gemlet_chat_view_parent_class)->dispose (object);
@@ -321,6 +476,8 @@ gemlet_chat_view_class_init (GemletChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, placeholder);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, send_button);
+  gtk_widget_class_bind_template_child (widget_class, GemletChatView, composer_notice_revealer);
+  gtk_widget_class_bind_template_child (widget_class, GemletChatView, composer_notice);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -345,7 +502,7 @@ gemlet_chat_view_init (GemletChatView *self)
   gtk_widget_add_controller (GTK_WIDGET (self->composer), controller);
 
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->composer), "changed",
-                            G_CALLBACK (update_send_button), self);
+                            G_CALLBACK (composer_changed_cb), self);
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_swapped (adjustment, "changed", G_CALLBACK (adjustment_changed_cb), self);

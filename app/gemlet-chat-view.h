@@ -34,5 +34,10 @@ void                gemlet_chat_view_set_composer_text    (GemletChatView     *s
                                                            const char         *text);
 void                gemlet_chat_view_focus_composer       (GemletChatView     *self);
 void                gemlet_chat_view_scroll_to_bottom     (GemletChatView     *self);
+void                gemlet_chat_view_set_context_limit    (GemletChatView     *self,
+                                                           GemletEngineWorker *worker,
+                                                           guint               limit);
+gboolean            gemlet_chat_view_get_composer_too_long (GemletChatView    *self);
+const char         *gemlet_chat_view_get_composer_notice  (GemletChatView     *self);
 
 G_END_DECLS

@@ -23,6 +23,24 @@
 #include "gemlet-engine-worker.h"
 #include "gemlet-utils.h"
 
+/* The KV state of one conversation, kept while memory allows so that a
+ * conversation switched back to does not re-read its history. */
+typedef struct
+{
+  gint64      key;           /* conversation, -1 for none */
+  gm_session *session;
+  guint64     bytes;         /* KV cache + buffers */
+  gint64      last_used;
+  /* what the session holds: the rendered prompt of the last request, its
+   * ids followed by the ids the model generated, and the reply text */
+  char       *text;
+  guint       n_messages;    /* messages rendered into text */
+  guint       n_dropped;     /* non-system turns left out at the start */
+  GArray     *ids;           /* int32_t */
+  guint       n_prompt;      /* of ids, those of the prompt */
+  GString    *reply;
+} CachedSession;
+
 struct _GemletEngineWorker
 {
   GObject             parent_instance;
@@ -30,9 +48,12 @@ struct _GemletEngineWorker
   GemletEngineState   state;
   char               *model_path;
   gm_model           *model;
-  gm_session         *session;            /* swapped under session_lock */
+  GPtrArray          *sessions;           /* CachedSession, most recent last;
+                                           * changed under session_lock */
+  CachedSession      *current;            /* the one generating or last used */
   GMutex              session_lock;
   guint               session_n_ctx;
+  int32_t             turn_end;           /* id of "<turn|>", -1 if none */
   gm_checkpoint_info  info;
   gm_memory           estimate;
   GemletLoadSettings  load_settings;
@@ -53,6 +74,8 @@ struct _GemletEngineWorker
   guint64             n_tokens;
   gint                stop;               /* atomic */
   guint               finish_idle;
+  GemletGenerateStats last_stats;
+  GRWLock             model_lock;         /* token counts read the model */
 };
 
 G_DEFINE_FINAL_TYPE (GemletEngineWorker, gemlet_engine_worker, G_TYPE_OBJECT)
@@ -88,12 +111,43 @@ typedef struct
 
 typedef struct
 {
+  gint64           key;
   gm_chat_message *messages;
   guint            n_messages;
   gm_sampling      sampling;
   int              max_tokens;
   guint            n_ctx;
 } GenerateData;
+
+typedef struct
+{
+  char  *text;
+  guint  n_ctx;
+} CountData;
+
+static void
+cached_session_free (CachedSession *cs)
+{
+  g_clear_pointer (&cs->session, gm_session_free);
+  g_free (cs->text);
+  g_array_unref (cs->ids);
+  g_string_free (cs->reply, TRUE);
+  g_free (cs);
+}
+
+static void
+cached_session_forget (CachedSession *cs)
+{
+  g_clear_pointer (&cs->text, g_free);
+  g_array_set_size (cs->ids, 0);
+  g_string_truncate (cs->reply, 0);
+  cs->n_messages = 0;
+  cs->n_prompt = 0;
+}
+
+static CachedSession *add_session (GemletEngineWorker *self,
+                                   gint64              key,
+                                   gm_session         *session);
 
 static void
 set_state (GemletEngineWorker *self,
@@ -279,9 +333,19 @@ gemlet_engine_worker_load_finish (GemletEngineWorker  *self,
       return FALSE;
     }
 
+  g_rw_lock_writer_lock (&self->model_lock);
   self->model = g_steal_pointer (&data->model);
-  self->session = g_steal_pointer (&data->session);
-  self->session_n_ctx = gm_session_n_ctx (self->session);
+  g_rw_lock_writer_unlock (&self->model_lock);
+  self->session_n_ctx = gm_session_n_ctx (data->session);
+  self->current = add_session (self, -1, g_steal_pointer (&data->session));
+  self->turn_end = -1;
+  {
+    int32_t id[2];
+    gm_error err = { 0 };
+
+    if (gm_tokenize (self->model, "<turn|>", strlen ("<turn|>"), false, true, id, 2, &err) == 1)
+      self->turn_end = id[0];
+  }
   self->info = data->info;
   self->estimate = data->estimate;
   g_atomic_int_set (&self->progress_permille, 1000);
@@ -297,8 +361,13 @@ gemlet_engine_worker_unload (GemletEngineWorker *self)
   g_return_if_fail (self->state != GEMLET_ENGINE_STATE_GENERATING &&
                     self->state != GEMLET_ENGINE_STATE_LOADING);
 
-  g_clear_pointer (&self->session, gm_session_free);
+  g_mutex_lock (&self->session_lock);
+  g_ptr_array_set_size (self->sessions, 0);
+  self->current = NULL;
+  g_mutex_unlock (&self->session_lock);
+  g_rw_lock_writer_lock (&self->model_lock);
   g_clear_pointer (&self->model, gm_model_free);
+  g_rw_lock_writer_unlock (&self->model_lock);
   memset (&self->info, 0, sizeof self->info);
   memset (&self->estimate, 0, sizeof self->estimate);
   if (self->model_path != NULL)
@@ -320,6 +389,211 @@ generate_data_free (GenerateData *data)
   g_free (data);
 }
 
+/* Memory allowed for kept sessions: a quarter of what the system has
+ * available when the session is made, at most 2 GiB, and at most
+ * GEMLET_MAX_KEPT_SESSIONS of them. Least recently used goes first. */
+#define GEMLET_MAX_KEPT_SESSIONS 4
+
+static guint64
+kept_budget (void)
+{
+  guint64 rss = 0, available = 0;
+  const char *env = g_getenv ("GEMLET_KV_BUDGET");
+
+  if (env != NULL)
+    return g_ascii_strtoull (env, NULL, 10);
+
+  gemlet_read_process_memory (&rss, &available);
+  if (available == 0)
+    available = 2 * (guint64) G_GINT64_CONSTANT (1073741824);
+
+  return MIN (available / 4, 2 * (guint64) G_GINT64_CONSTANT (1073741824));
+}
+
+/* Worker thread. Frees least recently used sessions (never `keep`) until
+ * at most max_count remain and their bytes plus `extra` fit the budget. */
+static void
+evict_sessions (GemletEngineWorker *self,
+                CachedSession      *keep,
+                guint               max_count,
+                guint64             extra)
+{
+  guint64 budget = kept_budget ();
+
+  g_mutex_lock (&self->session_lock);
+  for (;;)
+    {
+      guint64 total = extra;
+      guint victim = G_MAXUINT;
+
+      for (guint i = 0; i < self->sessions->len; i++)
+        {
+          CachedSession *cs = g_ptr_array_index (self->sessions, i);
+
+          total += cs->bytes;
+          if (cs != keep && (victim == G_MAXUINT ||
+                             cs->last_used < ((CachedSession *) g_ptr_array_index (self->sessions, victim))->last_used))
+            victim = i;
+        }
+      if (victim == G_MAXUINT || (self->sessions->len <= max_count && total <= budget))
+        break;
+      if (g_ptr_array_index (self->sessions, victim) == self->current)
+        self->current = NULL;
+      g_debug ("releasing the context of a conversation (LRU; %u kept, %" G_GUINT64_FORMAT " of %"
+               G_GUINT64_FORMAT " bytes)", self->sessions->len, total, budget);
+      g_ptr_array_remove_index (self->sessions, victim);
+    }
+  g_mutex_unlock (&self->session_lock);
+}
+
+static CachedSession *
+find_session (GemletEngineWorker *self,
+              gint64              key)
+{
+  CachedSession *blank = NULL;
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      CachedSession *cs = g_ptr_array_index (self->sessions, i);
+
+      if (cs->key == key)
+        return cs;
+      if (cs->key == -1 && blank == NULL)
+        blank = cs;
+    }
+
+  /* The session made at load time serves the first conversation. */
+  if (blank != NULL)
+    {
+      blank->key = key;
+      cached_session_forget (blank);
+      gm_session_truncate (blank->session, 0);
+    }
+
+  return blank;
+}
+
+static guint64
+session_bytes (GemletEngineWorker *self,
+               gm_session         *session)
+{
+  gm_memory m;
+
+  gm_memory_report (self->model, session, &m);
+
+  return m.kv_cache + m.scratch;
+}
+
+static CachedSession *
+add_session (GemletEngineWorker *self,
+             gint64              key,
+             gm_session         *session)
+{
+  CachedSession *cs = g_new0 (CachedSession, 1);
+
+  cs->key = key;
+  cs->session = session;
+  cs->bytes = session_bytes (self, session);
+  cs->ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  cs->reply = g_string_new (NULL);
+  cs->last_used = g_get_monotonic_time ();
+
+  g_mutex_lock (&self->session_lock);
+  g_ptr_array_add (self->sessions, cs);
+  g_mutex_unlock (&self->session_lock);
+
+  return cs;
+}
+
+static gboolean
+tokenize (gm_model    *model,
+          const char  *text,
+          GArray      *out,
+          gm_error    *err)
+{
+  size_t len = strlen (text);
+  int64_t n;
+
+  n = gm_tokenize (model, text, len, false, true, NULL, 0, err);
+  if (n < 0)
+    return FALSE;
+  g_array_set_size (out, n);
+  if (n > 0)
+    n = gm_tokenize (model, text, len, false, true, (int32_t *) out->data, n, err);
+
+  return n >= 0;
+}
+
+static gboolean
+same_reply (const char *a,
+            const char *b)
+{
+  g_autofree char *x = g_strstrip (g_strdup (a));
+  g_autofree char *y = g_strstrip (g_strdup (b));
+
+  return g_str_equal (x, y);
+}
+
+/* The ids of the prompt for `msgs`. When the session holds the previous
+ * request of this conversation and its reply, those ids are reused as they
+ * are (re-tokenizing the rendered text would not give back the ids the model
+ * generated) and only the text after the reply is tokenized: the end of the
+ * model turn, the new user turn and the start of the next model turn.
+ * Anything else (another conversation, an edit, a regenerate after a change)
+ * is rendered and tokenized in full. */
+static gboolean
+build_prompt (GemletEngineWorker    *self,
+              CachedSession         *cs,
+              const gm_chat_message *msgs,
+              guint                  n_msgs,
+              guint                  n_dropped,
+              GArray                *ids,
+              gm_error              *err)
+{
+  g_autofree char *text = gm_chat_render (self->model, msgs, n_msgs, true, false, err);
+  size_t plen;
+
+  if (text == NULL)
+    return FALSE;
+
+  g_array_set_size (ids, 0);
+  plen = cs->text != NULL ? strlen (cs->text) : 0;
+
+  if (cs->text != NULL && cs->n_dropped == n_dropped && strncmp (text, cs->text, plen) == 0)
+    {
+      if (text[plen] == '\0' && cs->n_messages == n_msgs)
+        /* the same prompt again (regenerate) */
+        g_array_append_vals (ids, cs->ids->data, MIN (cs->n_prompt, cs->ids->len));
+      else if (self->turn_end >= 0 && n_msgs > cs->n_messages &&
+               msgs[cs->n_messages].role == GM_ROLE_MODEL &&
+               same_reply (msgs[cs->n_messages].content, cs->reply->str))
+        {
+          g_autoptr(GArray) rest = g_array_new (FALSE, FALSE, sizeof (int32_t));
+          guint e = 0;
+
+          if (!tokenize (self->model, text + plen, rest, err))
+            return FALSE;
+          while (e < rest->len && g_array_index (rest, int32_t, e) != self->turn_end)
+            e++;
+          if (e < rest->len)
+            {
+              g_array_append_vals (ids, cs->ids->data, cs->ids->len);
+              g_array_append_vals (ids, &g_array_index (rest, int32_t, e), rest->len - e);
+            }
+        }
+    }
+
+  if (ids->len == 0 && !tokenize (self->model, text, ids, err))
+    return FALSE;
+
+  g_free (cs->text);
+  cs->text = g_steal_pointer (&text);
+  cs->n_messages = n_msgs;
+  cs->n_dropped = n_dropped;
+
+  return TRUE;
+}
+
 static bool
 token_cb (int32_t     token,
           const char *text,
@@ -327,7 +601,12 @@ token_cb (int32_t     token,
           void       *user)
 {
   GemletEngineWorker *self = user;
+  CachedSession *cs = self->current;
   gint64 now = g_get_monotonic_time ();
+
+  /* only this thread touches the current session's record */
+  g_array_append_val (cs->ids, token);
+  g_string_append_len (cs->reply, text, len);
 
   g_mutex_lock (&self->mutex);
   if (self->n_tokens == 0)
@@ -359,6 +638,34 @@ finish_idle_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static guint
+reply_reserve (guint n_ctx,
+               int   max_tokens)
+{
+  guint reserve = n_ctx / 4;
+
+  if (max_tokens > 0)
+    reserve = MIN (reserve, (guint) max_tokens);
+
+  return MAX (reserve, 1);
+}
+
+static GError *
+too_long_error (guint n_tokens,
+                guint n_ctx)
+{
+  return g_error_new (engine_error_quark (), GM_ERR_CONTEXT_FULL,
+                      /* Translators: the first number is the message, the second the context */
+                      ngettext ("This message is too long for the context: about %u tokens, and the "
+                                "context holds %u token. Shorten it, or allow a longer context in "
+                                "Preferences.",
+                                "This message is too long for the context: about %u tokens, and the "
+                                "context holds %u tokens. Shorten it, or allow a longer context in "
+                                "Preferences.",
+                                n_ctx),
+                      n_tokens, n_ctx);
+}
+
 static void
 generate_thread (GTask        *task,
                  gpointer      source_object,
@@ -367,27 +674,42 @@ generate_thread (GTask        *task,
 {
   GemletEngineWorker *self = source_object;
   GenerateData *data = task_data;
-  g_autofree int32_t *tokens = NULL;
-  g_autofree char *prompt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  g_autofree gm_chat_message *kept = NULL;
+  g_autofree guint *n_turn_tokens = NULL;
+  GemletGenerateStats result = { 0 };
   gm_generate_stats stats = { 0 };
   gm_error err = { 0 };
   GError *error = NULL;
-  int64_t n_tokens;
+  CachedSession *cs;
+  guint n_ctx, n_system = 0, n_rest = 0, n_dropped = 0, reserve;
 
-  /* A new context length from Preferences: a new session (and KV cache).
-   * The memory panel reads the session from the main thread, so the swap
-   * happens under the lock. */
-  if (self->session == NULL || (data->n_ctx != 0 && data->n_ctx != self->session_n_ctx))
+  /* The session of this conversation, if it is still kept; a new context
+   * length from Preferences means new sessions (and KV caches). */
+  n_ctx = data->n_ctx != 0 ? data->n_ctx : self->session_n_ctx;
+  if (n_ctx != self->session_n_ctx)
+    {
+      g_mutex_lock (&self->session_lock);
+      g_ptr_array_set_size (self->sessions, 0);
+      self->current = NULL;
+      g_mutex_unlock (&self->session_lock);
+      if (gm_estimate_memory (self->model_path, n_ctx, &self->estimate, &err) != GM_OK)
+        memset (&self->estimate, 0, sizeof self->estimate);
+    }
+
+  cs = find_session (self, data->key);
+  if (cs == NULL)
     {
       gm_session_opts opts;
       gm_session *session;
+      guint64 guess = 0;
 
-      g_mutex_lock (&self->session_lock);
-      g_clear_pointer (&self->session, gm_session_free);
-      g_mutex_unlock (&self->session_lock);
+      if (self->sessions->len > 0)
+        guess = ((CachedSession *) g_ptr_array_index (self->sessions, 0))->bytes;
+      evict_sessions (self, NULL, GEMLET_MAX_KEPT_SESSIONS - 1, guess);
 
       gm_session_opts_init (&opts);
-      opts.n_ctx = data->n_ctx;
+      opts.n_ctx = n_ctx;
       opts.n_threads = self->load_settings.n_threads;
       session = gm_session_new (self->model, &opts, &err);
       if (session == NULL)
@@ -395,59 +717,133 @@ generate_thread (GTask        *task,
           error = error_from_gm (&err, _("Could not prepare the model"));
           goto out;
         }
-
-      g_mutex_lock (&self->session_lock);
-      self->session = session;
-      self->session_n_ctx = gm_session_n_ctx (session);
-      g_mutex_unlock (&self->session_lock);
+      cs = add_session (self, data->key, session);
     }
+  cs->last_used = g_get_monotonic_time ();
+  g_mutex_lock (&self->session_lock);
+  self->current = cs;
+  self->session_n_ctx = gm_session_n_ctx (cs->session);
+  g_mutex_unlock (&self->session_lock);
+  evict_sessions (self, cs, GEMLET_MAX_KEPT_SESSIONS, 0);
+  n_ctx = self->session_n_ctx;
+  reserve = reply_reserve (n_ctx, data->max_tokens);
 
-  prompt = gm_chat_render (self->model, data->messages, data->n_messages, true, false, &err);
-  if (prompt == NULL)
+  /* System turns always stay; the others may be left out from the start
+   * when the conversation outgrows the context. A conversation that had to
+   * leave turns out keeps at least as many out, so its prompt keeps
+   * starting the same way and the session's cache stays usable. */
+  kept = g_new0 (gm_chat_message, data->n_messages + 1);
+  for (guint i = 0; i < data->n_messages; i++)
+    if (data->messages[i].role == GM_ROLE_SYSTEM)
+      kept[n_system++] = data->messages[i];
+  n_rest = data->n_messages - n_system;
+  if (cs->text != NULL)
+    n_dropped = cs->n_dropped;
+
+  for (int attempt = 0; ; attempt++)
     {
-      error = error_from_gm (&err, _("Could not format the conversation"));
-      goto out;
+      guint n_kept = n_system;
+
+      if (n_dropped >= n_rest)
+        n_dropped = n_rest > 0 ? n_rest - 1 : 0;
+      for (guint i = 0, j = 0; i < data->n_messages; i++)
+        if (data->messages[i].role != GM_ROLE_SYSTEM && j++ >= n_dropped)
+          kept[n_kept++] = data->messages[i];
+
+      if (!build_prompt (self, cs, kept, n_kept, n_dropped, ids, &err))
+        {
+          cached_session_forget (cs);
+          error = error_from_gm (&err, _("Could not read the conversation"));
+          goto out;
+        }
+
+      if (ids->len + reserve <= n_ctx)
+        break;
+
+      if (n_dropped + 1 >= n_rest || attempt >= 3)
+        {
+          /* Even the last message alone does not leave room for a reply. */
+          if (ids->len + MIN (reserve, 64u) > n_ctx)
+            {
+              cached_session_forget (cs);
+              error = too_long_error (ids->len, n_ctx);
+              goto out;
+            }
+          break;
+        }
+
+      /* Leave out the oldest turns until the prompt takes at most half the
+       * context, so that the next turns again reuse the cache instead of
+       * dropping (and re-reading) a little at every turn. Turns are counted
+       * on their own; the kept part is then tokenized again. */
+      {
+        guint total = ids->len, j = 0, target = n_ctx / 2;
+
+        n_turn_tokens = g_new0 (guint, n_rest);
+        for (guint i = 0; i < data->n_messages; i++)
+          if (data->messages[i].role != GM_ROLE_SYSTEM)
+            {
+              const char *c = data->messages[i].content;
+              int64_t n = gm_tokenize (self->model, c, strlen (c), false, false, NULL, 0, &err);
+
+              n_turn_tokens[j++] = (guint) MAX (n, 0) + 6;
+            }
+        while (n_dropped + 1 < n_rest && total > target)
+          {
+            total -= MIN (total, n_turn_tokens[n_dropped]);
+            n_dropped++;
+          }
+        /* start the kept part at a user turn */
+        j = 0;
+        for (guint i = 0; i < data->n_messages; i++)
+          if (data->messages[i].role != GM_ROLE_SYSTEM)
+            {
+              if (j >= n_dropped && data->messages[i].role == GM_ROLE_MODEL && n_dropped + 1 < n_rest)
+                n_dropped++;
+              else if (j >= n_dropped)
+                break;
+              j++;
+            }
+        g_clear_pointer (&n_turn_tokens, g_free);
+      }
+      cached_session_forget (cs);
     }
 
-  n_tokens = gm_tokenize (self->model, prompt, strlen (prompt), false, true, NULL, 0, &err);
-  if (n_tokens >= 0)
-    {
-      tokens = g_new (int32_t, MAX (n_tokens, 1));
-      n_tokens = gm_tokenize (self->model, prompt, strlen (prompt), false, true,
-                              tokens, n_tokens, &err);
-    }
-  if (n_tokens < 0)
-    {
-      error = error_from_gm (&err, _("Could not read the conversation"));
-      goto out;
-    }
+  /* The session's record becomes this request; the reply is added as it
+   * is generated. */
+  g_array_set_size (cs->ids, 0);
+  g_array_append_vals (cs->ids, ids->data, ids->len);
+  cs->n_prompt = ids->len;
+  g_string_truncate (cs->reply, 0);
 
-  if ((guint64)n_tokens >= self->session_n_ctx)
+  gm_session_set_abort (cs->session, abort_cb, self);
+  if (gm_session_generate (cs->session, (const int32_t *) ids->data, ids->len, &data->sampling,
+                           data->max_tokens, token_cb, self, &stats, &err) != GM_OK)
     {
-      error = g_error_new (engine_error_quark (), GM_ERR_CONTEXT_FULL,
-                           ngettext ("The conversation is too long for the model’s context "
-                                     "(%u token). Start a new conversation, or allow a longer "
-                                     "context in Preferences.",
-                                     "The conversation is too long for the model’s context "
-                                     "(%u tokens). Start a new conversation, or allow a longer "
-                                     "context in Preferences.",
-                                     self->session_n_ctx),
-                           self->session_n_ctx);
-      goto out;
+      if (err.code != GM_ERR_CANCELLED)
+        error = error_from_gm (&err, _("The model stopped with an error"));
+      if (stats.n_generated == 0)
+        cached_session_forget (cs);
     }
+  gm_session_set_abort (cs->session, NULL, NULL);
+  cs->last_used = g_get_monotonic_time ();
 
-  gm_session_set_abort (self->session, abort_cb, self);
-  if (gm_session_generate (self->session, tokens, n_tokens, &data->sampling, data->max_tokens,
-                           token_cb, self, &stats, &err) != GM_OK &&
-      err.code != GM_ERR_CANCELLED)
-    error = error_from_gm (&err, _("The model stopped with an error"));
-  gm_session_set_abort (self->session, NULL, NULL);
+  result.n_prompt_tokens = ids->len;
+  result.n_prompt_evaluated = stats.n_prompt_tokens;
+  result.n_prompt_reused = ids->len - MIN (ids->len, stats.n_prompt_tokens);
+  result.n_turns_left_out = n_dropped;
+  result.n_generated = stats.n_generated;
+  result.context_full = stats.stopped_by_context_full;
+  g_debug ("prompt: %u tokens, %" G_GUINT64_FORMAT " evaluated, %" G_GUINT64_FORMAT
+           " reused from the cache, %u turns left out",
+           ids->len, result.n_prompt_evaluated, result.n_prompt_reused, n_dropped);
 
 out:
   g_mutex_lock (&self->mutex);
   self->done = TRUE;
   self->gen_error = error;
   self->gen_stats = stats;
+  self->last_stats = result;
   g_mutex_unlock (&self->mutex);
 
   g_task_return_boolean (task, TRUE);
@@ -467,6 +863,7 @@ generate_done_cb (GObject      *object,
 
 gboolean
 gemlet_engine_worker_generate (GemletEngineWorker   *self,
+                               gint64                key,
                                const GemletChatTurn *turns,
                                guint                 n_turns,
                                const gm_sampling    *sampling,
@@ -489,6 +886,7 @@ gemlet_engine_worker_generate (GemletEngineWorker   *self,
     }
 
   data = g_new0 (GenerateData, 1);
+  data->key = key;
   data->messages = g_new0 (gm_chat_message, MAX (n_turns, 1));
   data->n_messages = n_turns;
   for (guint i = 0; i < n_turns; i++)
@@ -565,6 +963,11 @@ gemlet_engine_worker_drain (GemletEngineWorker *self)
         stats.tokens_per_second = (self->n_tokens - 1) /
                                   ((self->t_last_token - self->t_first_token) / (double)G_USEC_PER_SEC);
       stats.stopped = g_atomic_int_get (&self->stop) != 0;
+      stats.n_prompt_tokens = self->last_stats.n_prompt_tokens;
+      stats.n_prompt_evaluated = self->last_stats.n_prompt_evaluated;
+      stats.n_prompt_reused = self->last_stats.n_prompt_reused;
+      stats.n_turns_left_out = self->last_stats.n_turns_left_out;
+      stats.context_full = self->last_stats.context_full;
     }
   g_mutex_unlock (&self->mutex);
 
@@ -617,7 +1020,7 @@ gemlet_engine_worker_get_memory (GemletEngineWorker *self,
       if (self->model != NULL && self->state != GEMLET_ENGINE_STATE_LOADING)
         {
           g_mutex_lock (&self->session_lock);
-          gm_memory_report (self->model, self->session, measured);
+          gm_memory_report (self->model, self->current ? self->current->session : NULL, measured);
           g_mutex_unlock (&self->session_lock);
         }
       else
@@ -632,6 +1035,133 @@ gemlet_engine_worker_get_memory (GemletEngineWorker *self,
 
   if (estimate != NULL)
     *estimate = self->estimate;
+}
+
+/* Conversations whose context is kept, and the memory they take. */
+void
+gemlet_engine_worker_get_kept (GemletEngineWorker *self,
+                               guint              *n_kept,
+                               guint              *max_kept,
+                               guint64            *bytes,
+                               guint64            *budget)
+{
+  guint64 total = 0;
+  guint n = 0;
+
+  g_return_if_fail (GEMLET_IS_ENGINE_WORKER (self));
+
+  g_mutex_lock (&self->session_lock);
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      CachedSession *cs = g_ptr_array_index (self->sessions, i);
+
+      total += cs->bytes;
+      if (cs->key != -1)
+        n++;
+    }
+  g_mutex_unlock (&self->session_lock);
+
+  if (n_kept)
+    *n_kept = n;
+  if (max_kept)
+    *max_kept = GEMLET_MAX_KEPT_SESSIONS;
+  if (bytes)
+    *bytes = total;
+  if (budget)
+    *budget = kept_budget ();
+}
+
+/* The figures of the last finished generation (prompt tokens evaluated and
+ * reused, turns left out). */
+void
+gemlet_engine_worker_get_last_stats (GemletEngineWorker  *self,
+                                     GemletGenerateStats *stats)
+{
+  g_return_if_fail (GEMLET_IS_ENGINE_WORKER (self));
+
+  g_mutex_lock (&self->mutex);
+  *stats = self->last_stats;
+  g_mutex_unlock (&self->mutex);
+}
+
+guint
+gemlet_engine_worker_get_n_ctx (GemletEngineWorker *self)
+{
+  g_return_val_if_fail (GEMLET_IS_ENGINE_WORKER (self), 0);
+
+  return self->model ? self->session_n_ctx : 0;
+}
+
+/* ---------------------------------------------------------- token counting */
+
+static void
+count_data_free (CountData *data)
+{
+  g_free (data->text);
+  g_free (data);
+}
+
+static void
+count_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GemletEngineWorker *self = source_object;
+  CountData *data = task_data;
+  gm_error err = { 0 };
+  int64_t n;
+
+  /* Tokenizing only reads the model; unloading waits for it. */
+  g_rw_lock_reader_lock (&self->model_lock);
+  if (self->model != NULL)
+    n = gm_tokenize (self->model, data->text, strlen (data->text), false, false, NULL, 0, &err);
+  else
+    n = strlen (data->text) / 4;
+  g_rw_lock_reader_unlock (&self->model_lock);
+  if (n < 0)
+    g_task_return_error (task, error_from_gm (&err, _("Could not read the message")));
+  else
+    g_task_return_int (task, n);
+}
+
+/* Counts the tokens of `text` on a worker thread. Without a model the count
+ * is a cheap estimate (a token per four bytes). */
+void
+gemlet_engine_worker_count_tokens_async (GemletEngineWorker  *self,
+                                         const char          *text,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CountData *data;
+
+  g_return_if_fail (GEMLET_IS_ENGINE_WORKER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gemlet_engine_worker_count_tokens_async);
+
+  if (self->model == NULL || self->state == GEMLET_ENGINE_STATE_LOADING)
+    {
+      g_task_return_int (task, strlen (text) / 4);
+      return;
+    }
+
+  data = g_new0 (CountData, 1);
+  data->text = g_strdup (text);
+  g_task_set_task_data (task, data, (GDestroyNotify) count_data_free);
+  g_task_run_in_thread (task, count_thread);
+}
+
+gssize
+gemlet_engine_worker_count_tokens_finish (GemletEngineWorker  *self,
+                                          GAsyncResult        *result,
+                                          GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
 }
 
 const gm_checkpoint_info *
@@ -660,13 +1190,14 @@ gemlet_engine_worker_finalize (GObject *object)
   GemletEngineWorker *self = (GemletEngineWorker *)object;
 
   /* Tasks hold a reference while they run, so nothing runs now. */
-  g_clear_pointer (&self->session, gm_session_free);
+  g_ptr_array_unref (self->sessions);
   g_clear_pointer (&self->model, gm_model_free);
   g_clear_pointer (&self->model_path, g_free);
   g_string_free (self->pending, TRUE);
   g_clear_error (&self->gen_error);
   g_mutex_clear (&self->mutex);
   g_mutex_clear (&self->session_lock);
+  g_rw_lock_clear (&self->model_lock);
 
   G_OBJECT_CLASS (gemlet_engine_worker_parent_class)->finalize (object);
 }
@@ -750,7 +1281,10 @@ gemlet_engine_worker_init (GemletEngineWorker *self)
 {
   g_mutex_init (&self->mutex);
   g_mutex_init (&self->session_lock);
+  g_rw_lock_init (&self->model_lock);
   self->pending = g_string_new (NULL);
+  self->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) cached_session_free);
+  self->turn_end = -1;
 }
 
 GemletEngineWorker *

@@ -33,7 +33,11 @@ typedef struct
 
 typedef struct
 {
-  guint64  n_prompt_tokens;
+  guint64  n_prompt_tokens;     /* in the prompt */
+  guint64  n_prompt_evaluated;  /* of those, computed now */
+  guint64  n_prompt_reused;     /* of those, taken from the session's cache */
+  guint    n_turns_left_out;    /* oldest turns that did not fit the context */
+  gboolean context_full;        /* the reply filled the context */
   guint64  n_generated;
   double   time_to_first_token;  /* seconds, from the request */
   double   tokens_per_second;    /* decode speed */
@@ -60,6 +64,7 @@ gboolean            gemlet_engine_worker_load_finish      (GemletEngineWorker   
                                                            GError                   **error);
 void                gemlet_engine_worker_unload           (GemletEngineWorker        *self);
 gboolean            gemlet_engine_worker_generate         (GemletEngineWorker        *self,
+                                                           gint64                     key,
                                                            const GemletChatTurn      *turns,
                                                            guint                      n_turns,
                                                            const gm_sampling         *sampling,
@@ -74,6 +79,22 @@ gboolean            gemlet_engine_worker_get_live_stats   (GemletEngineWorker   
 void                gemlet_engine_worker_get_memory       (GemletEngineWorker        *self,
                                                            gm_memory                 *measured,
                                                            gm_memory                 *estimate);
+void                gemlet_engine_worker_get_kept         (GemletEngineWorker        *self,
+                                                           guint                     *n_kept,
+                                                           guint                     *max_kept,
+                                                           guint64                   *bytes,
+                                                           guint64                   *budget);
+void                gemlet_engine_worker_get_last_stats   (GemletEngineWorker        *self,
+                                                           GemletGenerateStats       *stats);
+guint               gemlet_engine_worker_get_n_ctx        (GemletEngineWorker        *self);
+void                gemlet_engine_worker_count_tokens_async (GemletEngineWorker      *self,
+                                                           const char                *text,
+                                                           GCancellable              *cancellable,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+gssize              gemlet_engine_worker_count_tokens_finish (GemletEngineWorker     *self,
+                                                           GAsyncResult              *result,
+                                                           GError                   **error);
 const gm_checkpoint_info *gemlet_engine_worker_get_info   (GemletEngineWorker        *self);
 
 G_END_DECLS

@@ -33,6 +33,8 @@ struct _GemletMemoryPanel
   GtkLabel           *available_label;
   GtkLabel           *estimate_label;
   GtkLabel           *speed_label;
+  GtkLabel           *kept_label;
+  GtkLabel           *kept_rule_label;
 };
 
 G_DEFINE_FINAL_TYPE (GemletMemoryPanel, gemlet_memory_panel, GTK_TYPE_POPOVER)
@@ -100,6 +102,31 @@ sample_cb (gpointer user_data)
   else
     gtk_label_set_text (self->estimate_label, "—");
 
+  {
+    guint n_kept = 0, max_kept = 0;
+    guint64 kept_bytes = 0, budget = 0;
+    g_autofree char *size = NULL;
+    g_autofree char *limit = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *rule = NULL;
+
+    gemlet_engine_worker_get_kept (self->worker, &n_kept, &max_kept, &kept_bytes, &budget);
+    size = g_format_size (kept_bytes);
+    limit = g_format_size (budget);
+    /* Translators: "2 · 120 MB", conversations whose context is kept in memory */
+    text = n_kept > 0 ? g_strdup_printf ("%u · %s", n_kept, size) : g_strdup ("—");
+    gtk_label_set_text (self->kept_label, text);
+    rule = g_strdup_printf (ngettext ("Switching back to a recent conversation does not read it "
+                                      "again. Up to %u conversation is kept, in at most %s; the "
+                                      "least recently used is released first.",
+                                      "Switching back to a recent conversation does not read it "
+                                      "again. Up to %u conversations are kept, in at most %s; the "
+                                      "least recently used is released first.",
+                                      max_kept),
+                            max_kept, limit);
+    gtk_label_set_text (self->kept_rule_label, rule);
+  }
+
   if (gemlet_engine_worker_get_state (self->worker) == GEMLET_ENGINE_STATE_GENERATING &&
       gemlet_engine_worker_get_live_stats (self->worker, &tps, NULL) && tps > 0)
     {
@@ -153,6 +180,8 @@ gemlet_memory_panel_class_init (GemletMemoryPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GemletMemoryPanel, available_label);
   gtk_widget_class_bind_template_child (widget_class, GemletMemoryPanel, estimate_label);
   gtk_widget_class_bind_template_child (widget_class, GemletMemoryPanel, speed_label);
+  gtk_widget_class_bind_template_child (widget_class, GemletMemoryPanel, kept_label);
+  gtk_widget_class_bind_template_child (widget_class, GemletMemoryPanel, kept_rule_label);
 }
 
 static void

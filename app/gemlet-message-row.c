@@ -32,6 +32,8 @@ struct _GemletMessageRow
   GtkWidget          *model_actions;
   GtkWidget          *regenerate_button;
   GtkLabel           *stats_label;
+  GtkWidget          *notice_box;
+  GtkLabel           *notice_label;
 
   gboolean            busy;
 };
@@ -86,6 +88,15 @@ stats_changed_cb (GemletMessageRow *self)
   const char *stats = gemlet_message_get_stats (self->message);
 
   gtk_label_set_text (self->stats_label, stats ? stats : "");
+}
+
+static void
+notice_changed_cb (GemletMessageRow *self)
+{
+  const char *notice = gemlet_message_get_notice (self->message);
+
+  gtk_label_set_text (self->notice_label, notice ? notice : "");
+  gtk_widget_set_visible (self->notice_box, notice != NULL && *notice != '\0');
 }
 
 static void
@@ -164,8 +175,12 @@ gemlet_message_row_set_message (GemletMessageRow *self,
   g_signal_connect_object (message, "notify::stats",
                            G_CALLBACK (stats_changed_cb), self, G_CONNECT_SWAPPED);
 
+  g_signal_connect_object (message, "notify::notice",
+                           G_CALLBACK (notice_changed_cb), self, G_CONNECT_SWAPPED);
+
   content_changed_cb (self);
   stats_changed_cb (self);
+  notice_changed_cb (self);
 }
 
 static void
@@ -259,6 +274,8 @@ gemlet_message_row_class_init (GemletMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GemletMessageRow, model_actions);
   gtk_widget_class_bind_template_child (widget_class, GemletMessageRow, regenerate_button);
   gtk_widget_class_bind_template_child (widget_class, GemletMessageRow, stats_label);
+  gtk_widget_class_bind_template_child (widget_class, GemletMessageRow, notice_box);
+  gtk_widget_class_bind_template_child (widget_class, GemletMessageRow, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, copy_cb);
   gtk_widget_class_bind_template_callback (widget_class, regenerate_cb);
   gtk_widget_class_bind_template_callback (widget_class, edit_cb);

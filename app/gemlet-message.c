@@ -22,6 +22,7 @@ struct _GemletMessage
   GString    *content;
   gint64      created;
   char       *stats;
+  char       *notice;
   guint       streaming : 1;
 };
 
@@ -32,6 +33,7 @@ enum {
   PROP_CONTENT,
   PROP_STREAMING,
   PROP_STATS,
+  PROP_NOTICE,
   N_PROPS
 };
 
@@ -44,6 +46,7 @@ gemlet_message_finalize (GObject *object)
 
   g_string_free (self->content, TRUE);
   g_clear_pointer (&self->stats, g_free);
+  g_clear_pointer (&self->notice, g_free);
 
   G_OBJECT_CLASS (gemlet_message_parent_class)->finalize (object);
 }
@@ -70,6 +73,10 @@ gemlet_message_get_property (GObject    *object,
       g_value_set_string (value, self->stats);
       break;
 
+    case PROP_NOTICE:
+      g_value_set_string (value, self->notice);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -91,6 +98,10 @@ gemlet_message_class_init (GemletMessageClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATS] =
     g_param_spec_string ("stats", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_NOTICE] =
+    g_param_spec_string ("notice", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -239,4 +250,28 @@ gemlet_message_set_stats (GemletMessage *self,
   g_free (self->stats);
   self->stats = g_strdup (stats);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATS]);
+}
+
+/* A quiet line shown above the message, not saved (such as "earlier
+ * messages were left out of the context"). */
+const char *
+gemlet_message_get_notice (GemletMessage *self)
+{
+  g_return_val_if_fail (GEMLET_IS_MESSAGE (self), NULL);
+
+  return self->notice;
+}
+
+void
+gemlet_message_set_notice (GemletMessage *self,
+                           const char    *notice)
+{
+  g_return_if_fail (GEMLET_IS_MESSAGE (self));
+
+  if (g_strcmp0 (self->notice, notice) == 0)
+    return;
+
+  g_free (self->notice);
+  self->notice = g_strdup (notice);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTICE]);
 }

@@ -41,5 +41,8 @@ void           gemlet_message_set_streaming    (GemletMessage *self,
 const char    *gemlet_message_get_stats        (GemletMessage *self);
 void           gemlet_message_set_stats        (GemletMessage *self,
                                                 const char    *stats);
+const char    *gemlet_message_get_notice       (GemletMessage *self);
+void           gemlet_message_set_notice       (GemletMessage *self,
+                                                const char    *notice);
 
 G_END_DECLS

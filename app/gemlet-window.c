@@ -186,9 +186,12 @@ format_stats (const GemletGenerateStats *stats)
   if (stats->n_generated == 0)
     return NULL;
 
-  /* Translators: decode speed and the delay before the first word */
-  return g_strdup_printf (_("%.1f tokens/s · first token after %.2f s"),
-                          stats->tokens_per_second, stats->time_to_first_token);
+  /* Translators: decode speed, the delay before the first word, and how
+   * many prompt tokens were computed (the rest came from the cache) */
+  return g_strdup_printf (_("%.1f tokens/s · first token after %.2f s · "
+                            "%u of %u prompt tokens read"),
+                          stats->tokens_per_second, stats->time_to_first_token,
+                          (guint) stats->n_prompt_evaluated, (guint) stats->n_prompt_tokens);
 }
 
 static void
@@ -255,6 +258,21 @@ worker_finished_cb (GemletWindow              *self,
       gemlet_message_set_streaming (self->gen_message, FALSE);
       gemlet_message_set_stats (self->gen_message, stats_text);
 
+      if (stats->n_turns_left_out > 0)
+        {
+          g_autofree char *notice = NULL;
+
+          notice = g_strdup_printf (ngettext ("The earliest message no longer fits in the context "
+                                              "and was left out. It is still saved here.",
+                                              "The %u earliest messages no longer fit in the context "
+                                              "and were left out. They are still saved here.",
+                                              stats->n_turns_left_out),
+                                    stats->n_turns_left_out);
+          gemlet_message_set_notice (self->gen_message, notice);
+        }
+      if (stats->context_full)
+        gemlet_window_show_toast (self, _("The reply filled the context and was cut short"));
+
       /* Nothing written: do not keep an empty reply. */
       if (gemlet_message_get_length (self->gen_message) == 0)
         gemlet_store_truncate_conversation (self->store, self->gen_conversation,
@@ -314,7 +332,8 @@ start_generation (GemletWindow       *self,
 
   fill_sampling (self, &sampling);
 
-  if (!gemlet_engine_worker_generate (self->worker, turns, n, &sampling,
+  if (!gemlet_engine_worker_generate (self->worker, gemlet_conversation_get_id (conversation),
+                                      turns, n, &sampling,
                                       g_settings_get_uint (self->settings, "context-length"),
                                       g_settings_get_uint (self->settings, "max-reply-tokens"),
                                       &error))
@@ -437,6 +456,19 @@ chat_edit_resend_cb (GemletWindow  *self,
 
 /* ----------------------------------------------------------------- engine */
 
+/* One message may take the context the user chose, less room for the
+ * chat template and the start of a reply (the worker enforces the same). */
+#define GEMLET_MESSAGE_RESERVE 80
+
+static void
+update_context_limit (GemletWindow *self)
+{
+  guint n_ctx = g_settings_get_uint (self->settings, "context-length");
+
+  gemlet_chat_view_set_context_limit (self->chat_view, self->worker,
+                                      n_ctx > GEMLET_MESSAGE_RESERVE ? n_ctx - GEMLET_MESSAGE_RESERVE : 1);
+}
+
 static void
 update_engine_state (GemletWindow *self)
 {
@@ -451,6 +483,7 @@ update_engine_state (GemletWindow *self)
     }
 
   gemlet_chat_view_set_engine_state (self->chat_view, state, title);
+  update_context_limit (self);
 }
 
 static void
@@ -1017,6 +1050,8 @@ gemlet_window_setup (GemletWindow      *self,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->worker, "finished", G_CALLBACK (worker_finished_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::context-length",
+                           G_CALLBACK (update_context_limit), self, G_CONNECT_SWAPPED);
   update_engine_state (self);
 
   self->memory_panel = gemlet_memory_panel_new (self->worker);

@@ -310,8 +310,8 @@ matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float
   return true;
 }
 
-void
-gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y)
+static void
+matmul_any (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y, float softcap)
 {
   mm_job job = { mm, w, x, n_tok, y };
   const int64_t n = n_tok * w->ne0;
@@ -320,9 +320,11 @@ gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *
     {
       /* mobile checkpoints: channel-wise integer rows (matmul-chanwise.c) */
       gm_matmul_cw (mm->pool, w, x, n_tok, y, mm->act);
+      if (softcap > 0.0f)
+        gm_mm_softcap (y, n_tok * w->ne1, softcap);
       return;
     }
-  if (!mm->reference && matmul_fast (mm, w, x, n_tok, y))
+  if (!mm->reference && matmul_fast (mm, w, x, n_tok, y, softcap))
     return;
 
   if (w->type != GK_TYPE_F32)

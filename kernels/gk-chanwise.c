@@ -179,6 +179,10 @@ gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, f
   const int64_t per = 8 / row->bits;
   float sum = 0.0f;
 
+#ifdef GK_HAVE_AVX512
+  if (gk_variant_current () >= GK_VARIANT_AVX512)
+    return gk_cw_dot_i8_perm_avx512 (row, xp, pre, x_scale, n);
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2)
     return gk_cw_dot_i8_perm_avx2 (row, xp, pre, x_scale, n);

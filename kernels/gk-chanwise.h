@@ -82,3 +82,9 @@ float gk_cw_dot_i8_avx2 (const gk_cw_row *row, const int8_t *xq, const int32_t *
 float gk_cw_dot_i8_perm_avx2 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
                               float x_scale, int64_t n);
 #endif
+
+#ifdef GK_HAVE_AVX512
+/* AVX-512 VNNI (gk-chanwise-avx512.c), for gk_cw_perm_ok rows. */
+float gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
+                                float x_scale, int64_t n);
+#endif

@@ -22,6 +22,7 @@ struct gm_session
   gm_model   *model;
   uint32_t    n_ctx;
   size_t      n_tokens;
+  int32_t    *tokens;
   gm_abort_fn abort_fn;
   void       *abort_user;
 };
@@ -63,6 +64,45 @@ delay_ms (void)
   const char *env = getenv ("GEMLET_FAKE_DELAY_MS");
 
   return env ? atol (env) : 4;
+}
+
+/* per generated token, in microseconds (GEMLET_FAKE_DELAY_US overrides) */
+static long
+token_delay_us (void)
+{
+  const char *env = getenv ("GEMLET_FAKE_DELAY_US");
+
+  return env ? atol (env) : delay_ms () * 1000;
+}
+
+static void
+sleep_us (long us)
+{
+  struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
+
+  if (us > 0)
+    nanosleep (&ts, NULL);
+}
+
+/* Token ids of the fake tokenizer: control tokens, then text in pieces of
+ * up to four bytes (never splitting a UTF-8 character) whose id is a hash.
+ * Like a real tokenizer, pieces depend on where the text is cut, so the
+ * ids of a reply generated in three-byte pieces are not those of the same
+ * text tokenized again. */
+#define FAKE_BOS 2
+#define FAKE_TURN_START 105
+#define FAKE_TURN_END 106
+
+static int32_t
+piece_id (const char *p,
+          size_t      n)
+{
+  uint32_t h = 2166136261u;
+
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char) p[i]) * 16777619u;
+
+  return 1000 + (int32_t) (h % 200000u);
 }
 
 static void
@@ -230,12 +270,53 @@ gm_tokenize (const gm_model *model,
              size_t          cap,
              gm_error       *err)
 {
-  size_t n = len / 4 + 1;
+  static const struct { const char *text; int32_t id; } specials[] = {
+    { "<bos>", FAKE_BOS }, { "<|turn>", FAKE_TURN_START }, { "<turn|>", FAKE_TURN_END },
+  };
+  size_t n = 0, i = 0;
 
-  for (size_t i = 0; i < n && i < cap; i++)
-    out[i] = (int32_t)i;
+  if (add_bos)
+    {
+      if (n < cap)
+        out[n] = FAKE_BOS;
+      n++;
+    }
 
-  return (int64_t)n;
+  while (i < len)
+    {
+      size_t step = 0;
+      int32_t id = -1;
+
+      if (parse_special && text[i] == '<')
+        for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+          {
+            size_t sl = strlen (specials[k].text);
+
+            if (i + sl <= len && memcmp (text + i, specials[k].text, sl) == 0)
+              {
+                id = specials[k].id;
+                step = sl;
+                break;
+              }
+          }
+
+      if (id < 0)
+        {
+          step = 1;
+          while (step < 4 && i + step < len && !(parse_special && text[i + step] == '<'))
+            step++;
+          while (i + step < len && ((unsigned char) text[i + step] & 0xC0) == 0x80)
+            step++;
+          id = piece_id (text + i, step);
+        }
+
+      if (n < cap)
+        out[n] = id;
+      n++;
+      i += step;
+    }
+
+  return (int64_t) n;
 }
 
 char *
@@ -246,7 +327,7 @@ gm_chat_render (const gm_model        *model,
                 bool                   enable_thinking,
                 gm_error              *err)
 {
-  size_t len = 16;
+  size_t len = 32;
   char *out;
 
   for (size_t i = 0; i < n_msgs; i++)
@@ -256,10 +337,13 @@ gm_chat_render (const gm_model        *model,
   strcpy (out, "<bos>");
   for (size_t i = 0; i < n_msgs; i++)
     {
-      strcat (out, msgs[i].role == GM_ROLE_USER ? "<|turn>user\n" : "<|turn>model\n");
+      strcat (out, msgs[i].role == GM_ROLE_USER ? "<|turn>user\n"
+                 : msgs[i].role == GM_ROLE_SYSTEM ? "<|turn>system\n" : "<|turn>model\n");
       strcat (out, msgs[i].content);
       strcat (out, "<turn|>\n");
     }
+  if (add_generation_prompt)
+    strcat (out, "<|turn>model\n");
 
   return out;
 }
@@ -290,6 +374,7 @@ gm_session_new (gm_model              *model,
 
   s->model = model;
   s->n_ctx = opts->n_ctx ? opts->n_ctx : 4096;
+  s->tokens = calloc (s->n_ctx, sizeof *s->tokens);
 
   return s;
 }
@@ -297,6 +382,8 @@ gm_session_new (gm_model              *model,
 void
 gm_session_free (gm_session *s)
 {
+  if (s != NULL)
+    free (s->tokens);
   free (s);
 }
 
@@ -304,6 +391,22 @@ uint32_t
 gm_session_n_ctx (const gm_session *s)
 {
   return s->n_ctx;
+}
+
+const int32_t *
+gm_session_tokens (const gm_session *s,
+                   size_t           *n)
+{
+  *n = s->n_tokens;
+  return s->tokens;
+}
+
+void
+gm_session_truncate (gm_session *s,
+                     size_t      n)
+{
+  if (n < s->n_tokens)
+    s->n_tokens = n;
 }
 
 void
@@ -315,6 +418,11 @@ gm_session_set_abort (gm_session  *s,
   s->abort_user = user;
 }
 
+/* Like the engine: reuses the longest common prefix with what the session
+ * holds (the last prompt token is always run again), "evaluates" the rest,
+ * then streams the canned reply in three-byte tokens. The last emitted token
+ * is not kept in the session; an end-of-generation token is not emitted.
+ * GEMLET_FAKE_TOKENS=N streams N tokens, repeating the reply. */
 gm_status
 gm_session_generate (gm_session          *s,
                      const int32_t       *prompt,
@@ -327,18 +435,45 @@ gm_session_generate (gm_session          *s,
                      gm_error            *err)
 {
   const char *reply = getenv ("GEMLET_FAKE_REPLY") ? getenv ("GEMLET_FAKE_REPLY") : fake_reply;
-  size_t len = strlen (reply);
+  const char *env_tokens = getenv ("GEMLET_FAKE_TOKENS");
+  long n_wanted = env_tokens ? atol (env_tokens) : -1;
+  size_t len = strlen (reply), lcp = 0, i = 0;
   int32_t n = 0;
 
   memset (stats, 0, sizeof *stats);
-  stats->n_prompt_tokens = n_prompt;
 
-  sleep_ms (delay_ms () * 10);  /* "prefill" */
+  if (n_prompt == 0)
+    {
+      set_error (err, GM_ERR_INVALID, "the prompt is empty");
+      return GM_ERR_INVALID;
+    }
+  if (n_prompt > s->n_ctx)
+    {
+      set_error (err, GM_ERR_CONTEXT_FULL, "the prompt does not fit the context");
+      return GM_ERR_CONTEXT_FULL;
+    }
 
-  for (size_t i = 0; i < len && n < max_tokens; n++)
+  while (lcp < s->n_tokens && lcp < n_prompt && s->tokens[lcp] == prompt[lcp])
+    lcp++;
+  if (lcp == n_prompt)
+    lcp--;
+  memcpy (s->tokens + lcp, prompt + lcp, (n_prompt - lcp) * sizeof *prompt);
+  s->n_tokens = n_prompt;
+  stats->n_prompt_tokens = n_prompt - lcp;
+
+  /* "prefill": a fixed part and a part that grows with the evaluated tokens */
+  sleep_ms (delay_ms () * 10 + (long) (stats->n_prompt_tokens / 200));
+
+  for (;;)
     {
       size_t step = 3;
 
+      if (n_wanted >= 0 ? n >= n_wanted : i >= len)
+        break;
+      if (max_tokens >= 0 && n >= max_tokens)
+        break;
+      if (i >= len)
+        i = 0;
       if (s->abort_fn && s->abort_fn (s->abort_user))
         {
           set_error (err, GM_ERR_CANCELLED, "aborted");
@@ -351,18 +486,26 @@ gm_session_generate (gm_session          *s,
       if (i + step > len)
         step = len - i;
 
-      sleep_ms (delay_ms ());
+      sleep_us (token_delay_us ());
       stats->n_generated++;
-      if (!cb (n, reply + i, step, user))
+      n++;
+      if (!cb (piece_id (reply + i, step), reply + i, step, user))
         {
           stats->stopped_by_callback = true;
           return GM_OK;
         }
+      if (s->n_tokens >= s->n_ctx)
+        {
+          stats->stopped_by_context_full = true;
+          return GM_OK;
+        }
+      /* the emitted token goes into the cache before the next one */
+      s->tokens[s->n_tokens++] = piece_id (reply + i, step);
       i += step;
     }
 
-  stats->generate_seconds = stats->n_generated * delay_ms () / 1000.0;
-  stats->stopped_by_eog = true;
+  stats->generate_seconds = stats->n_generated * token_delay_us () / 1e6;
+  stats->stopped_by_eog = n_wanted < 0 || max_tokens < 0 || n < max_tokens;
 
   return GM_OK;
 }
@@ -379,8 +522,9 @@ gm_memory_report (const gm_model   *model,
   out->weights_resident = model->info.weights_resident_bytes;
   out->weights_on_demand = model->info.weights_on_demand_bytes;
   out->weights_on_demand_touched = 120000000ULL;
-  out->kv_cache = session ? 60000000ULL : 0;
-  out->kv_cache_used = session ? 4000000ULL : 0;
+  /* about 14.6 kB per token: 60 MB at 4096 tokens */
+  out->kv_cache = session ? session->n_ctx * 14648ULL : 0;
+  out->kv_cache_used = session ? session->n_tokens * 14648ULL : 0;
   out->scratch = 24000000ULL;
 
   fp = fopen ("/proc/self/statm", "r");
@@ -400,7 +544,7 @@ gm_estimate_memory (const char *path,
   memset (out, 0, sizeof *out);
   out->weights_resident = 1400000000ULL;
   out->weights_on_demand = 1927000000ULL;
-  out->kv_cache = 60000000ULL;
+  out->kv_cache = (n_ctx ? n_ctx : 4096) * 14648ULL;
   out->scratch = 24000000ULL;
 
   return GM_OK;

@@ -3,7 +3,9 @@
  * bit width and storage, channel and group scales of each scale type, the
  * extreme codes and activations (−128·−128), rows the SIMD kernels must
  * leave to the reference, and whole rows in int8-activation mode bit for
- * bit. Skips the SIMD comparison (not the reference) on CPUs without AVX2.
+ * bit, and the permuted-layout dot of every SIMD variant the CPU has
+ * (AVX2, AVX-512 VNNI). Skips the SIMD comparisons (not the reference) on
+ * CPUs without them.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -94,13 +96,14 @@ run (const shape *s)
           gk_cw_permute_act (xq, s->bits, xp, n);
           gk_cw_act_prefix (xp, n, pre);
           CHECK (gk_cw_dot_i8_perm (&r, xp, pre, 0.03125f, n) == ref_i);
-          if (gk_variant_supported (GK_VARIANT_AVX2))
-            {
-              CHECK (gk_force_variant (GK_VARIANT_AVX2));
-              CHECK (gk_cw_dot_i8_perm (&r, xp, pre, 0.03125f, n) == ref_i);
-              CHECK (gk_force_variant (GK_VARIANT_SCALAR));
-              n_perm_cases++;
-            }
+          for (int v = GK_VARIANT_AVX2; v < GK_VARIANT_COUNT; v++)
+            if (gk_variant_supported ((gk_variant) v))
+              {
+                CHECK (gk_force_variant ((gk_variant) v));
+                CHECK (gk_cw_dot_i8_perm (&r, xp, pre, 0.03125f, n) == ref_i);
+                CHECK (gk_force_variant (GK_VARIANT_SCALAR));
+                n_perm_cases++;
+              }
         }
       else if (gk_variant_supported (GK_VARIANT_AVX2))
         {
