@@ -252,6 +252,14 @@ gemlet_application_startup (GApplication *app)
    * linker drops it. */
   g_resources_register (gemlet_get_resource ());
 
+  /* The history is opened on the store's thread while GTK starts up; a
+   * long one is then ready by the time the window is. Keep running until
+   * it is open, even without a window. */
+  self->store = gemlet_store_new (NULL);
+  g_signal_connect_swapped (self->store, "write-failed", G_CALLBACK (store_write_failed_cb), self);
+  g_application_hold (app);
+  gemlet_store_open_async (self->store, NULL, store_open_cb, g_object_ref (self));
+
   G_APPLICATION_CLASS (gemlet_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
@@ -261,12 +269,6 @@ gemlet_application_startup (GApplication *app)
 
   self->settings = g_settings_new (GEMLET_APP_ID);
   self->worker = gemlet_engine_worker_new ();
-  self->store = gemlet_store_new (NULL);
-  g_signal_connect_swapped (self->store, "write-failed", G_CALLBACK (store_write_failed_cb), self);
-
-  /* Keep running until the history is open, even without a window. */
-  g_application_hold (app);
-  gemlet_store_open_async (self->store, NULL, store_open_cb, g_object_ref (self));
 }
 
 static void

@@ -46,6 +46,7 @@ struct _GemletChatView
   /* a long message is counted on the worker before it may be sent */
   GemletEngineWorker *worker;
   guint               context_limit;   /* tokens one message may have */
+  guint               n_ctx;           /* the context, as the user chose it */
   gboolean            too_long;        /* known or not yet known to fit */
   guint               check_id;
   GCancellable       *check_cancellable;
@@ -159,8 +160,8 @@ count_done_cb (GObject      *object,
                                           "This message is too long to send: it has about %u tokens, "
                                           "and the context holds %u tokens. Shorten it, or allow a "
                                           "longer context in Preferences.",
-                                          self->context_limit),
-                                (guint) n, self->context_limit);
+                                          self->n_ctx),
+                                (guint) n, self->n_ctx);
       self->too_long = TRUE;
       set_composer_notice (self, notice);
     }
@@ -230,16 +231,18 @@ composer_changed_cb (GemletChatView *self)
   update_send_button (self);
 }
 
-/* Sets the worker that counts tokens and how many tokens one message may
- * have (0: no check). */
+/* Sets the worker that counts tokens, how many tokens one message may have
+ * (0: no check) and the context length that is shown in the message. */
 void
 gemlet_chat_view_set_context_limit (GemletChatView     *self,
                                     GemletEngineWorker *worker,
-                                    guint               limit)
+                                    guint               limit,
+                                    guint               n_ctx)
 {
   g_return_if_fail (GEMLET_IS_CHAT_VIEW (self));
 
   g_set_object (&self->worker, worker);
+  self->n_ctx = n_ctx;
   if (self->context_limit == limit)
     return;
 

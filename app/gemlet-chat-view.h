@@ -36,7 +36,8 @@ void                gemlet_chat_view_focus_composer       (GemletChatView     *s
 void                gemlet_chat_view_scroll_to_bottom     (GemletChatView     *self);
 void                gemlet_chat_view_set_context_limit    (GemletChatView     *self,
                                                            GemletEngineWorker *worker,
-                                                           guint               limit);
+                                                           guint               limit,
+                                                           guint               n_ctx);
 gboolean            gemlet_chat_view_get_composer_too_long (GemletChatView    *self);
 const char         *gemlet_chat_view_get_composer_notice  (GemletChatView     *self);
 

@@ -304,6 +304,25 @@ gemlet_markdown_view_set_markdown (GemletMarkdownView *self,
                                 g_ptr_array_index (self->blocks, same)))
     same++;
 
+  /* While a reply streams in, usually only its last paragraph grew: give
+   * that label its new text rather than a new label, so the frame costs
+   * one relayout of one paragraph. */
+  if (same + 1 == blocks->len && same + 1 == self->blocks->len && same < self->widgets->len)
+    {
+      const GemletMdBlock *now = g_ptr_array_index (blocks, same);
+      const GemletMdBlock *before = g_ptr_array_index (self->blocks, same);
+      GtkWidget *widget = g_ptr_array_index (self->widgets, same);
+
+      if (now->kind == GEMLET_MD_PARAGRAPH && before->kind == GEMLET_MD_PARAGRAPH &&
+          GTK_IS_LABEL (widget) && now->markup != NULL)
+        {
+          gtk_label_set_markup (GTK_LABEL (widget), now->markup);
+          g_ptr_array_unref (self->blocks);
+          self->blocks = g_steal_pointer (&blocks);
+          return;
+        }
+    }
+
   /* Drop what changed ... */
   while (self->widgets->len > same)
     {

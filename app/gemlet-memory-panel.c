@@ -113,7 +113,6 @@ sample_cb (gpointer user_data)
     gemlet_engine_worker_get_kept (self->worker, &n_kept, &max_kept, &kept_bytes, &budget);
     size = g_format_size (kept_bytes);
     limit = g_format_size (budget);
-    /* Translators: "2 · 120 MB", conversations whose context is kept in memory */
     text = n_kept > 0 ? g_strdup_printf ("%u · %s", n_kept, size) : g_strdup ("—");
     gtk_label_set_text (self->kept_label, text);
     rule = g_strdup_printf (ngettext ("Switching back to a recent conversation does not read it "

@@ -623,11 +623,8 @@ worker_thread (gpointer data)
         case OP_OPEN:
           {
             OpenResult *result = g_new0 (OpenResult, 1);
-            gint64 TT0 = g_get_monotonic_time ();
-            gboolean TTok = worker_open (self, result, &error);
 
-            g_printerr ("TIMING open %.0f ms\n", (g_get_monotonic_time () - TT0) / 1000.0);
-            if (TTok)
+            if (worker_open (self, result, &error))
               g_task_return_pointer (op->task, result, (GDestroyNotify)open_result_free);
             else
               {

@@ -466,7 +466,8 @@ update_context_limit (GemletWindow *self)
   guint n_ctx = g_settings_get_uint (self->settings, "context-length");
 
   gemlet_chat_view_set_context_limit (self->chat_view, self->worker,
-                                      n_ctx > GEMLET_MESSAGE_RESERVE ? n_ctx - GEMLET_MESSAGE_RESERVE : 1);
+                                      n_ctx > GEMLET_MESSAGE_RESERVE ? n_ctx - GEMLET_MESSAGE_RESERVE : 1,
+                                      n_ctx);
 }
 
 static void

@@ -60,24 +60,6 @@ own (gm_model *m, void *p)
   return true;
 }
 
-static gm_status
-get_vector (gm_model *m, const mobile_tensor *t, const float **out, gm_error *err)
-{
-  float *v;
-
-  *out = NULL;
-  if (t == NULL)
-    return GM_OK;
-  v = malloc ((size_t) (t->rows * t->cols) * sizeof *v);
-  if (v == NULL || !own (m, v))
-    return gm_error_set (err, GM_ERR_NOMEM, "out of memory converting '%s'", t->name);
-  for (int64_t r = 0; r < t->rows; r++)
-    for (int64_t c = 0; c < t->cols; c++)
-      v[r * t->cols + c] = mobile_tensor_value (t, r, c);
-  *out = v;
-  return GM_OK;
-}
-
 static bool
 is_int (mobile_format f)
 {
@@ -93,6 +75,26 @@ tensor_bytes (const mobile_tensor *t)
   if (is_int (t->format))
     n += (uint64_t) t->rows * (uint64_t) t->n_groups * (t->scale_format == MOBILE_FMT_F32 ? 4 : 2);
   return n;
+}
+
+static gm_status
+get_vector (gm_model *m, const mobile_tensor *t, const float **out, gm_error *err)
+{
+  float *v;
+
+  *out = NULL;
+  if (t == NULL)
+    return GM_OK;
+  v = malloc ((size_t) (t->rows * t->cols) * sizeof *v);
+  if (v == NULL || !own (m, v))
+    return gm_error_set (err, GM_ERR_NOMEM, "out of memory converting '%s'", t->name);
+  for (int64_t r = 0; r < t->rows; r++)
+    for (int64_t c = 0; c < t->cols; c++)
+      v[r * t->cols + c] = mobile_tensor_value (t, r, c);
+  /* counted as stored, as gm_inspect counts it */
+  m->resident_bytes += tensor_bytes (t);
+  *out = v;
+  return GM_OK;
 }
 
 static gm_status
@@ -184,6 +186,8 @@ load_layer (gm_model *m, const mobile_checkpoint *ck, uint32_t il, gm_error *err
     }
   scalar = T (LAYER_SCALAR);
   L->out_scale = scalar != NULL ? mobile_tensor_value (scalar, 0, 0) : 1.0f;
+  if (scalar != NULL)
+    m->resident_bytes += tensor_bytes (scalar);
 #undef T
 #undef W
 #undef V

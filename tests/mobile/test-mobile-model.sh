@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# test-mobile-model.sh GEN_MODEL GEMLET_CLI COMPARE_LOGITS CORPUS — a tiny
+# test-mobile-model.sh GEN_MODEL GEMLET_CLI COMPARE_LOGITS CORPUS API — a tiny
 # mobile checkpoint and its F32 twin from gemlet-gen-model, both run by
 # Gemlet (no llama.cpp needed): weight-only logits of the folder match the
 # twin's at F32 tolerances, the tokenizer read from tokenizer.json matches
 # the twin's GGUF vocabulary on the tokenizer corpus, info/loading accept
-# the folder and any file in it, and static activation mode runs.
+# the folder and any file in it, static activation mode runs, and the
+# public API checks of test-mobile-api.c (API) pass.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
-gen=$1 cli=$2 cmp=$3 corpus=$4
+gen=$1 cli=$2 cmp=$3 corpus=$4 api=$5
 work=$(mktemp -d "${GEMLET_TEST_TMP:-/tmp}/mobile-model.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -43,4 +44,5 @@ grep -q "config.json" "$work/err"
 cat "$work/err"
 
 "$cli" generate "$work/m" --tokens "$ids" -n 8 --greedy --print-ids -t 2 --weight-only
+"$api" "$work/m" "$work/twin.gguf"
 echo ok
