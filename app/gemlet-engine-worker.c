@@ -548,13 +548,17 @@ build_prompt (GemletEngineWorker    *self,
               guint                  n_msgs,
               guint                  n_dropped,
               GArray                *ids,
+              const char           **what,
               gm_error              *err)
 {
   g_autofree char *text = gm_chat_render (self->model, msgs, n_msgs, true, false, err);
   size_t plen;
 
   if (text == NULL)
-    return FALSE;
+    {
+      *what = _("Could not format the conversation");
+      return FALSE;
+    }
 
   g_array_set_size (ids, 0);
   plen = cs->text != NULL ? strlen (cs->text) : 0;
@@ -693,8 +697,16 @@ generate_thread (GTask        *task,
       g_ptr_array_set_size (self->sessions, 0);
       self->current = NULL;
       g_mutex_unlock (&self->session_lock);
-      if (gm_estimate_memory (self->model_path, n_ctx, &self->estimate, &err) != GM_OK)
-        memset (&self->estimate, 0, sizeof self->estimate);
+      {
+        /* the estimate shown in the memory panel follows the context */
+        gm_memory estimate;
+
+        if (gm_estimate_memory (self->model_path, n_ctx, &estimate, &err) != GM_OK)
+          memset (&estimate, 0, sizeof estimate);
+        g_mutex_lock (&self->session_lock);
+        self->estimate = estimate;
+        g_mutex_unlock (&self->session_lock);
+      }
     }
 
   cs = find_session (self, data->key);
@@ -750,10 +762,12 @@ generate_thread (GTask        *task,
         if (data->messages[i].role != GM_ROLE_SYSTEM && j++ >= n_dropped)
           kept[n_kept++] = data->messages[i];
 
-      if (!build_prompt (self, cs, kept, n_kept, n_dropped, ids, &err))
+      const char *what = _("Could not read the conversation");
+
+      if (!build_prompt (self, cs, kept, n_kept, n_dropped, ids, &what, &err))
         {
           cached_session_forget (cs);
-          error = error_from_gm (&err, _("Could not read the conversation"));
+          error = error_from_gm (&err, what);
           goto out;
         }
 
@@ -1034,7 +1048,11 @@ gemlet_engine_worker_get_memory (GemletEngineWorker *self,
     }
 
   if (estimate != NULL)
-    *estimate = self->estimate;
+    {
+      g_mutex_lock (&self->session_lock);
+      *estimate = self->estimate;
+      g_mutex_unlock (&self->session_lock);
+    }
 }
 
 /* Conversations whose context is kept, and the memory they take. */

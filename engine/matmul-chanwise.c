@@ -35,6 +35,7 @@ typedef struct
   const float *xs;    /* activation scale per token row */
   const int32_t *pre; /* block prefix sums of xq, K/32 + 1 per row; or NULL */
   bool perm;          /* xq is in gk_cw_permute_act's layout */
+  gk_cw_matrix mat;   /* the weight as the kernels see a whole matrix */
   int64_t n_tok;
   float *y;
   int64_t chunk_rows;
@@ -61,6 +62,13 @@ cw_worker (void *arg, int ith, int nth)
     {
       const int64_t r1 = (c + 1) * job->chunk_rows < N ? (c + 1) * job->chunk_rows : N;
 
+      if (job->perm && job->n_tok == 1)
+        {
+          /* decode: the whole chunk in one kernel call */
+          gk_cw_matvec_i8_perm (&job->mat, c * job->chunk_rows, r1, job->xq, job->pre, job->xs[0],
+                                K, job->y);
+          continue;
+        }
       for (int64_t r = c * job->chunk_rows; r < r1; r++)
         {
           gk_cw_row row;
@@ -88,7 +96,7 @@ gm_matmul_cw (gm_pool *pool, const gm_weight *w, const float *x, int64_t n_tok, 
 {
   const struct gm_cw_weight *cw = w->cw;
   const int64_t K = w->ne0;
-  cw_job job = { w, x, NULL, NULL, NULL, false, n_tok, y, 0, 0, 0 };
+  cw_job job = { .w = w, .x = x, .n_tok = n_tok, .y = y };
   float xs[GM_CW_MAX_TOK];
 
   if ((cw->in_scale > 0.0f || cw->dynamic) && n_tok <= GM_CW_MAX_TOK)
@@ -146,6 +154,9 @@ gm_matmul_cw (gm_pool *pool, const gm_weight *w, const float *x, int64_t n_tok, 
     job.chunk_rows = per * CW_ROW_ALIGN;
     job.n_chunks = (long) ((w->ne1 + job.chunk_rows - 1) / job.chunk_rows);
   }
+  mobile_tensor_cw_row (cw->t, 0, &job.mat.row0);
+  job.mat.row_bytes = (size_t) cw->t->row_bytes;
+  job.mat.scale_row_bytes = (size_t) cw->t->n_groups * (cw->t->scale_format == MOBILE_FMT_F32 ? 4 : 2);
   atomic_init (&job.next, 0);
   gm_pool_run (pool, cw_worker, &job);
   if (cw->out_scale > 0.0f)

@@ -228,6 +228,20 @@ void gk_cw_permute_act (const int8_t *xq, int bits, int8_t *out, int64_t n);
 float gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, float x_scale,
                          int64_t n);
 
+/* A whole channel-wise matrix: row r's codes at row0.codes + r·row_bytes,
+ * its scales at row0.scales + r·scale_row_bytes. */
+typedef struct {
+  gk_cw_row row0;
+  size_t row_bytes;
+  size_t scale_row_bytes;
+} gk_cw_matrix;
+
+/* y[r] = gk_cw_dot_i8_perm (row r, ...) for r in [r0, r1): one call per
+ * block of rows, since short rows would otherwise cost as much in per-row
+ * overhead as in the dot product. */
+void gk_cw_matvec_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                           const int32_t *pre, float x_scale, int64_t n, float *y);
+
 #ifdef __cplusplus
 }
 #endif

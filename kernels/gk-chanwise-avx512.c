@@ -10,6 +10,9 @@
 
 #include <immintrin.h>
 
+/* Bytes of codes fetched ahead of the one being multiplied. */
+#define GK_CW_PREFETCH 1024
+
 static inline int32_t
 hsum_epi32 (__m256i v)
 {
@@ -20,9 +23,8 @@ hsum_epi32 (__m256i v)
   return _mm_cvtsi128_si32 (s);
 }
 
-float
-gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
-                          float x_scale, int64_t n)
+static inline float
+dot_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, float x_scale, int64_t n)
 {
   const int bits = row->bits;
   const int64_t chunk = bits == 2 ? 128 : 64, gs = row->group_size;
@@ -38,6 +40,9 @@ gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t 
         {
           const __m256i v = _mm256_loadu_si256 ((const __m256i *) (row->codes + 32 * c));
           const int8_t *x = xp + chunk * c;
+
+          /* the rows of a matrix follow each other: fetch ahead across them */
+          _mm_prefetch ((const char *) (row->codes + 32 * c + GK_CW_PREFETCH), _MM_HINT_T0);
 
           if (bits == 2)
             {
@@ -63,4 +68,28 @@ gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t 
       sum += (float) isum * gk_cw_scale (row, g0 / gs);
     }
   return sum * x_scale;
+}
+
+float
+gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
+                          float x_scale, int64_t n)
+{
+  return dot_perm (row, xp, pre, x_scale, n);
+}
+
+/* Rows r0..r1 in one call: short rows (int2 × 1536 is 3 chunks) would
+ * otherwise spend as long in per-row call and dispatch overhead as in the
+ * dot product itself. */
+void
+gk_cw_matvec_i8_perm_avx512 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                             const int32_t *pre, float x_scale, int64_t n, float *y)
+{
+  gk_cw_row row = w->row0;
+
+  for (int64_t r = r0; r < r1; r++)
+    {
+      row.codes = w->row0.codes + (size_t) r * w->row_bytes;
+      row.scales = (const uint8_t *) w->row0.scales + (size_t) r * w->scale_row_bytes;
+      y[r] = dot_perm (&row, xp, pre, x_scale, n);
+    }
 }

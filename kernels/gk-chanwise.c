@@ -203,3 +203,24 @@ gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, f
     }
   return sum * x_scale;
 }
+
+void
+gk_cw_matvec_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                      const int32_t *pre, float x_scale, int64_t n, float *y)
+{
+  gk_cw_row row = w->row0;
+
+#ifdef GK_HAVE_AVX512
+  if (gk_variant_current () >= GK_VARIANT_AVX512)
+    {
+      gk_cw_matvec_i8_perm_avx512 (w, r0, r1, xp, pre, x_scale, n, y);
+      return;
+    }
+#endif
+  for (int64_t r = r0; r < r1; r++)
+    {
+      row.codes = w->row0.codes + (size_t) r * w->row_bytes;
+      row.scales = (const uint8_t *) w->row0.scales + (size_t) r * w->scale_row_bytes;
+      y[r] = gk_cw_dot_i8_perm (&row, xp, pre, x_scale, n);
+    }
+}

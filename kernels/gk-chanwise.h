@@ -87,4 +87,7 @@ float gk_cw_dot_i8_perm_avx2 (const gk_cw_row *row, const int8_t *xp, const int3
 /* AVX-512 VNNI (gk-chanwise-avx512.c), for gk_cw_perm_ok rows. */
 float gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
                                 float x_scale, int64_t n);
+void gk_cw_matvec_i8_perm_avx512 (const gk_cw_matrix *w, int64_t r0, int64_t r1,
+                                  const int8_t *xp, const int32_t *pre, float x_scale, int64_t n,
+                                  float *y);
 #endif

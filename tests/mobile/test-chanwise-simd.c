@@ -136,6 +136,60 @@ run (const shape *s)
   free (x);
 }
 
+/* A whole matrix of different rows in one call against row by row, every
+ * variant. */
+static void
+test_matvec (int bits, int64_t n, int64_t group)
+{
+  enum { ROWS = 37 };
+  const int64_t ng = n / group, row_bytes = n * bits / 8;
+  uint8_t *codes = malloc ((size_t) (ROWS * row_bytes)), *scales = malloc ((size_t) (ROWS * ng * 2));
+  int8_t *xq = malloc ((size_t) n), *xp = malloc ((size_t) n);
+  int32_t *pre = malloc ((size_t) (n / 32 + 1) * sizeof *pre);
+  float one[ROWS], all[ROWS];
+  gk_cw_matrix w;
+
+  for (int64_t i = 0; i < ROWS * row_bytes; i++)
+    codes[i] = (uint8_t) next_rand ();
+  for (int64_t i = 0; i < ROWS * ng; i++)
+    {
+      const uint16_t h = stw_bf16 ((float) (1 + next_rand () % 64) / 512.0f);
+
+      scales[2 * i] = (uint8_t) (h & 0xff);
+      scales[2 * i + 1] = (uint8_t) (h >> 8);
+    }
+  for (int64_t i = 0; i < n; i++)
+    xq[i] = (int8_t) ((int) (next_rand () % 256) - 128);
+  gk_cw_permute_act (xq, bits, xp, n);
+  gk_cw_act_prefix (xp, n, pre);
+  w.row0 = (gk_cw_row) { codes, bits, true, scales, GK_CW_SCALE_BF16, group };
+  w.row_bytes = (size_t) row_bytes;
+  w.scale_row_bytes = (size_t) ng * 2;
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    if (gk_variant_supported ((gk_variant) v))
+      {
+        CHECK (gk_force_variant ((gk_variant) v));
+        for (int r = 0; r < ROWS; r++)
+          {
+            gk_cw_row row = w.row0;
+
+            row.codes = codes + r * row_bytes;
+            row.scales = scales + r * ng * 2;
+            one[r] = gk_cw_dot_i8 (&row, xq, 0.5f, n);
+          }
+        memset (all, 0, sizeof all);
+        gk_cw_matvec_i8_perm (&w, 3, ROWS, xp, pre, 0.5f, n, all);
+        CHECK (all[0] == 0.0f && all[2] == 0.0f);
+        for (int r = 3; r < ROWS; r++)
+          CHECK (all[r] == one[r]);
+      }
+  free (codes);
+  free (scales);
+  free (xq);
+  free (xp);
+  free (pre);
+}
+
 int
 main (void)
 {
@@ -164,6 +218,10 @@ main (void)
               run (&s);
             }
         }
+  test_matvec (2, 1536, 1536);
+  test_matvec (2, 12288, 256);
+  test_matvec (4, 1536, 1536);
+  test_matvec (4, 8960, 256);
   gk_force_variant (start);
   printf ("%d SIMD comparisons, %d in the permuted layout (%s)\n", n_simd_cases, n_perm_cases,
           gk_variant_supported (GK_VARIANT_AVX2) ? "avx2" : "no avx2 on this CPU");
