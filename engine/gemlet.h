@@ -120,7 +120,11 @@ bool gm_token_is_eog (const gm_model *model, int32_t token);
 
 /* -------------------------------------------------------------- tokenizer */
 
-/* Tokenizes text (len bytes). With add_bos a single BOS is prepended; with
+/* The tokenizer is read-only after load: gm_tokenize and gm_token_to_piece
+ * may be called from any thread, also while a session of the same model
+ * generates on another.
+ *
+ * Tokenizes text (len bytes). With add_bos a single BOS is prepended; with
  * parse_special, control tokens written in the text ("<|turn>") become their
  * ids. Writes up to cap ids into out and returns the total count needed
  * (call again with a bigger buffer if it exceeds cap); -1 on error. */
