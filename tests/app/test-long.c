@@ -22,6 +22,8 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include "ui-test-helpers.h"
+
 #include "gemlet-application.h"
 #include "gemlet-chat-view.h"
 #include "gemlet-conversation-row.h"
@@ -36,7 +38,6 @@ static GemletApplication *app;
 static const char *shot_dir;
 static char *model_path;
 static gboolean real_engine;
-static int failures;
 static gint64 t_start;
 static gint64 t_first_frame;
 static gint64 t_window_made;
@@ -44,49 +45,6 @@ static gint64 cpu_start, cpu_window_made, cpu_list_shown;
 static gint64 thread_cpu_us (void);
 static gint64 t_list_shown;
 static gboolean list_shown (gpointer data);
-
-static void
-iterate_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-}
-
-static gboolean
-wait_until (gboolean (*cond) (gpointer),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (500);
-    }
-
-  return TRUE;
-}
-
-static void
-check (gboolean    ok,
-       const char *what)
-{
-  if (!ok)
-    {
-      failures++;
-      g_printerr ("FAIL: %s\n", what);
-    }
-  else
-    g_print ("ok: %s\n", what);
-}
 
 /* Timings depend on how busy the machine is, so by default they are printed
  * with the other figures and never fail the test; GEMLET_TIMING_CHECKS=1

@@ -16,55 +16,13 @@
 #include "gemlet-model-picker.h"
 #include "gemlet-window.h"
 
+#include "ui-test-helpers.h"
+
 static GemletApplication *app;
 static const char *shot_dir;
 static const char *shot_prefix = "";
 static char *model_path;
 static gboolean real_engine;
-static int failures;
-
-static void
-iterate_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static gboolean
-wait_until (gboolean (*cond) (gpointer),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-
-  return TRUE;
-}
-
-static void
-check (gboolean    ok,
-       const char *what)
-{
-  if (!ok)
-    {
-      failures++;
-      g_printerr ("FAIL: %s\n", what);
-    }
-  else
-    g_print ("ok: %s\n", what);
-}
 
 static void
 screenshot (GtkWidget  *widget,
