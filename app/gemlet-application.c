@@ -122,7 +122,7 @@ preferences_action (GSimpleAction *action,
   GemletApplication *self = user_data;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  gtk_window_present (GTK_WINDOW (gemlet_preferences_window_new (window, self->settings)));
+  gtk_window_present (GTK_WINDOW (gemlet_preferences_window_new (window, self->settings, self->worker)));
 }
 
 char *

@@ -11,6 +11,8 @@
 
 #include "gemlet-config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "gemlet-chat-view.h"
@@ -36,6 +38,8 @@ struct _GemletChatView
   AdwStatusPage      *empty_page;
   GtkScrolledWindow  *scroller;
   GtkListBox         *message_list;
+  GtkWidget          *system_prompt_button;
+  GtkLabel           *system_prompt_label;
   GtkWidget          *composer_clamp;
   GtkTextView        *composer;
   GtkWidget          *placeholder;
@@ -84,6 +88,27 @@ update_page (GemletChatView *self)
 
   gtk_stack_set_visible_child_name (self->stack, page);
   gtk_widget_set_visible (self->composer_clamp, g_strcmp0 (page, "no-model") != 0);
+}
+
+/* A conversation with a system prompt says so above its messages (a click
+ * opens its settings). */
+static void
+update_system_prompt (GemletChatView *self)
+{
+  const char *prompt = NULL;
+
+  if (self->conversation != NULL)
+    prompt = gemlet_conversation_settings_get_system_prompt (gemlet_conversation_get_settings (self->conversation));
+
+  gtk_widget_set_visible (self->system_prompt_button, prompt != NULL);
+  if (prompt != NULL)
+    {
+      g_autofree char *first_line = g_strndup (prompt, strcspn (prompt, "\n"));
+      /* Translators: shown above the messages; %s is the first line of the prompt */
+      g_autofree char *text = g_strdup_printf (_("System prompt: %s"), first_line);
+
+      gtk_label_set_text (self->system_prompt_label, text);
+    }
 }
 
 static void
@@ -475,6 +500,8 @@ gemlet_chat_view_class_init (GemletChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, message_list);
+  gtk_widget_class_bind_template_child (widget_class, GemletChatView, system_prompt_button);
+  gtk_widget_class_bind_template_child (widget_class, GemletChatView, system_prompt_label);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, composer_clamp);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, GemletChatView, placeholder);
@@ -539,12 +566,15 @@ gemlet_chat_view_set_conversation (GemletChatView     *self,
                                G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (conversation, "notify::messages-loaded",
                                G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (conversation, "notify::settings",
+                               G_CALLBACK (update_system_prompt), self, G_CONNECT_SWAPPED);
     }
   else
     gtk_list_box_bind_model (self->message_list, NULL, NULL, NULL, NULL);
 
   self->stick_to_bottom = TRUE;
   update_title (self);
+  update_system_prompt (self);
   update_page (self);
   gemlet_chat_view_scroll_to_bottom (self);
 }

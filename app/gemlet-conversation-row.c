@@ -82,7 +82,11 @@ show_menu (GemletConversationRow *self,
            double                 y)
 {
   g_autoptr(GMenu) menu = NULL;
+  g_autoptr(GMenu) section = NULL;
   g_autoptr(GMenuItem) rename = NULL;
+  g_autoptr(GMenuItem) settings = NULL;
+  g_autoptr(GMenuItem) markdown = NULL;
+  g_autoptr(GMenuItem) json = NULL;
   g_autoptr(GMenuItem) delete = NULL;
   gint64 id;
 
@@ -94,9 +98,23 @@ show_menu (GemletConversationRow *self,
   rename = g_menu_item_new (_("_Rename…"), NULL);
   g_menu_item_set_action_and_target_value (rename, "win.rename-conversation", g_variant_new_int64 (id));
   g_menu_append_item (menu, rename);
+  settings = g_menu_item_new (_("_Settings…"), NULL);
+  g_menu_item_set_action_and_target_value (settings, "win.conversation-settings", g_variant_new_int64 (id));
+  g_menu_append_item (menu, settings);
+  section = g_menu_new ();
+  markdown = g_menu_item_new (_("_Export as Markdown…"), NULL);
+  g_menu_item_set_action_and_target_value (markdown, "win.export-markdown", g_variant_new_int64 (id));
+  g_menu_append_item (section, markdown);
+  json = g_menu_item_new (_("Export as _JSON…"), NULL);
+  g_menu_item_set_action_and_target_value (json, "win.export-json", g_variant_new_int64 (id));
+  g_menu_append_item (section, json);
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
+  section = g_menu_new ();
   delete = g_menu_item_new (_("_Delete"), NULL);
   g_menu_item_set_action_and_target_value (delete, "win.delete-conversation", g_variant_new_int64 (id));
-  g_menu_append_item (menu, delete);
+  g_menu_append_item (section, delete);
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
 
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   self->popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));

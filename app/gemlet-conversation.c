@@ -21,6 +21,7 @@ struct _GemletConversation
   gint64      created;
   gint64      updated;
   GListStore *messages;
+  GemletConversationSettings settings;
   guint       messages_loaded : 1;
 };
 
@@ -31,6 +32,7 @@ enum {
   PROP_TITLE,
   PROP_UPDATED,
   PROP_MESSAGES_LOADED,
+  PROP_SETTINGS,
   N_PROPS
 };
 
@@ -43,6 +45,7 @@ gemlet_conversation_finalize (GObject *object)
 
   g_clear_pointer (&self->title, g_free);
   g_clear_object (&self->messages);
+  gemlet_conversation_settings_clear (&self->settings);
 
   G_OBJECT_CLASS (gemlet_conversation_parent_class)->finalize (object);
 }
@@ -69,6 +72,10 @@ gemlet_conversation_get_property (GObject    *object,
       g_value_set_boolean (value, self->messages_loaded);
       break;
 
+    case PROP_SETTINGS:
+      g_value_set_pointer (value, &self->settings);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -92,6 +99,11 @@ gemlet_conversation_class_init (GemletConversationClass *klass)
     g_param_spec_boolean ("messages-loaded", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /* notified when the system prompt or an override changes */
+  properties[PROP_SETTINGS] =
+    g_param_spec_pointer ("settings", NULL, NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -100,6 +112,7 @@ gemlet_conversation_init (GemletConversation *self)
 {
   self->messages = g_list_store_new (GEMLET_TYPE_MESSAGE);
   self->title = g_strdup ("");
+  gemlet_conversation_settings_init (&self->settings);
 }
 
 GemletConversation *
@@ -264,4 +277,30 @@ _gemlet_conversation_truncate (GemletConversation *self,
   n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   if (n_kept < n)
     g_list_store_splice (self->messages, n_kept, n - n_kept, NULL, 0);
+}
+
+/**
+ * gemlet_conversation_get_settings:
+ *
+ * Returns: (transfer none): the system prompt and sampling overrides
+ */
+const GemletConversationSettings *
+gemlet_conversation_get_settings (GemletConversation *self)
+{
+  g_return_val_if_fail (GEMLET_IS_CONVERSATION (self), NULL);
+
+  return &self->settings;
+}
+
+void
+_gemlet_conversation_set_settings (GemletConversation               *self,
+                                   const GemletConversationSettings *settings)
+{
+  g_return_if_fail (GEMLET_IS_CONVERSATION (self));
+
+  if (gemlet_conversation_settings_equal (&self->settings, settings))
+    return;
+
+  gemlet_conversation_settings_copy (&self->settings, settings);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTINGS]);
 }

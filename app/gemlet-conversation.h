@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "gemlet-conversation-settings.h"
 #include "gemlet-message.h"
 
 G_BEGIN_DECLS
@@ -39,5 +40,9 @@ void                _gemlet_conversation_append_message     (GemletConversation 
                                                              GemletMessage      *message);
 void                _gemlet_conversation_truncate           (GemletConversation *self,
                                                              guint               n_kept);
+const GemletConversationSettings *
+                    gemlet_conversation_get_settings        (GemletConversation *self);
+void                _gemlet_conversation_set_settings       (GemletConversation *self,
+                                                             const GemletConversationSettings *settings);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ typedef struct
 {
   gint64      key;           /* conversation, -1 for none */
   gm_session *session;
+  guint       asked_n_ctx;   /* the context it was made for (the engine may cap it) */
   guint64     bytes;         /* KV cache + buffers */
   gint64      last_used;
   /* what the session holds: the rendered prompt of the last request, its
@@ -56,6 +57,9 @@ struct _GemletEngineWorker
   int32_t             turn_end;           /* id of "<turn|>", -1 if none */
   gm_checkpoint_info  info;
   gm_memory           estimate;
+  guint               estimate_n_ctx;     /* the context `estimate` is for */
+  guint               auto_n_ctx;         /* "automatic" resolved at load; 0 = none */
+  guint               default_n_ctx;      /* what a request for 0 gets: the load's context */
   GemletLoadSettings  load_settings;
 
   /* load progress, written by the loader thread */
@@ -107,7 +111,16 @@ typedef struct
   gm_session         *session;
   gm_checkpoint_info  info;
   gm_memory           estimate;
+  guint               n_ctx;      /* the context the load resolved */
+  guint               auto_n_ctx; /* when it was "automatic" */
 } LoadData;
+
+typedef struct
+{
+  char   *path;
+  guint   n_ctx;
+  GemletMemoryCheck result;
+} CheckData;
 
 typedef struct
 {
@@ -247,7 +260,16 @@ load_thread (GTask        *task,
       return;
     }
 
-  if (gm_estimate_memory (data->path, data->settings.n_ctx, &data->estimate, &err) != GM_OK)
+  /* "Automatic": the largest context that fits the stated share of the
+   * memory available now. */
+  data->n_ctx = data->settings.n_ctx;
+  if (data->n_ctx == 0)
+    {
+      data->n_ctx = gemlet_engine_worker_suggest_n_ctx (data->path);
+      data->auto_n_ctx = data->n_ctx;
+    }
+
+  if (gm_estimate_memory (data->path, data->n_ctx, &data->estimate, &err) != GM_OK)
     memset (&data->estimate, 0, sizeof data->estimate);
 
   gm_load_opts_init (&opts);
@@ -262,7 +284,7 @@ load_thread (GTask        *task,
     }
 
   gm_session_opts_init (&session_opts);
-  session_opts.n_ctx = data->settings.n_ctx;
+  session_opts.n_ctx = data->n_ctx;
   session_opts.n_threads = data->settings.n_threads;
   data->session = gm_session_new (data->model, &session_opts, &err);
   if (data->session == NULL)
@@ -338,6 +360,8 @@ gemlet_engine_worker_load_finish (GemletEngineWorker  *self,
   g_rw_lock_writer_unlock (&self->model_lock);
   self->session_n_ctx = gm_session_n_ctx (data->session);
   self->current = add_session (self, -1, g_steal_pointer (&data->session));
+  self->default_n_ctx = data->n_ctx != 0 ? data->n_ctx : self->session_n_ctx;
+  self->current->asked_n_ctx = self->default_n_ctx;
   self->turn_end = -1;
   {
     int32_t id[2];
@@ -348,6 +372,8 @@ gemlet_engine_worker_load_finish (GemletEngineWorker  *self,
   }
   self->info = data->info;
   self->estimate = data->estimate;
+  self->estimate_n_ctx = self->default_n_ctx;
+  self->auto_n_ctx = data->auto_n_ctx;
   g_atomic_int_set (&self->progress_permille, 1000);
   set_state (self, GEMLET_ENGINE_STATE_READY);
 
@@ -370,6 +396,9 @@ gemlet_engine_worker_unload (GemletEngineWorker *self)
   g_rw_lock_writer_unlock (&self->model_lock);
   memset (&self->info, 0, sizeof self->info);
   memset (&self->estimate, 0, sizeof self->estimate);
+  self->estimate_n_ctx = 0;
+  self->auto_n_ctx = 0;
+  self->default_n_ctx = 0;
   if (self->model_path != NULL)
     {
       g_clear_pointer (&self->model_path, g_free);
@@ -607,9 +636,26 @@ token_cb (int32_t     token,
   GemletEngineWorker *self = user;
   CachedSession *cs = self->current;
   gint64 now = g_get_monotonic_time ();
+  g_autofree char *clean = NULL;
+
+  /* A <0x00> byte token would cut the reply short wherever it is handled
+   * as a C string (the store, the view, the comparison that lets the next
+   * turn reuse this reply's ids), so it never enters the text. */
+  if (memchr (text, '\0', len) != NULL)
+    {
+      size_t n = 0;
+
+      clean = g_malloc (len + 1);
+      for (size_t i = 0; i < len; i++)
+        if (text[i] != '\0')
+          clean[n++] = text[i];
+      text = clean;
+      len = n;
+    }
 
   /* only this thread touches the current session's record */
-  g_array_append_val (cs->ids, token);
+  if (token != GM_TOKEN_NONE)
+    g_array_append_val (cs->ids, token);
   g_string_append_len (cs->reply, text, len);
 
   g_mutex_lock (&self->mutex);
@@ -688,28 +734,33 @@ generate_thread (GTask        *task,
   CachedSession *cs;
   guint n_ctx, n_system = 0, n_rest = 0, n_dropped = 0, reserve;
 
-  /* The session of this conversation, if it is still kept; a new context
-   * length from Preferences means new sessions (and KV caches). */
-  n_ctx = data->n_ctx != 0 ? data->n_ctx : self->session_n_ctx;
-  if (n_ctx != self->session_n_ctx)
+  /* The session of this conversation, if it is still kept and has the
+   * context asked for (from Preferences or the conversation's own
+   * setting); another context length means a new session and KV cache. */
+  n_ctx = gemlet_engine_worker_resolve_n_ctx (self, data->n_ctx);
+  if (n_ctx != self->estimate_n_ctx)
     {
-      g_mutex_lock (&self->session_lock);
-      g_ptr_array_set_size (self->sessions, 0);
-      self->current = NULL;
-      g_mutex_unlock (&self->session_lock);
-      {
-        /* the estimate shown in the memory panel follows the context */
-        gm_memory estimate;
+      /* the estimate shown in the memory panel follows the context */
+      gm_memory estimate;
 
-        if (gm_estimate_memory (self->model_path, n_ctx, &estimate, &err) != GM_OK)
-          memset (&estimate, 0, sizeof estimate);
-        g_mutex_lock (&self->session_lock);
-        self->estimate = estimate;
-        g_mutex_unlock (&self->session_lock);
-      }
+      if (gm_estimate_memory (self->model_path, n_ctx, &estimate, &err) != GM_OK)
+        memset (&estimate, 0, sizeof estimate);
+      g_mutex_lock (&self->session_lock);
+      self->estimate = estimate;
+      self->estimate_n_ctx = n_ctx;
+      g_mutex_unlock (&self->session_lock);
     }
 
   cs = find_session (self, data->key);
+  if (cs != NULL && cs->asked_n_ctx != n_ctx)
+    {
+      g_mutex_lock (&self->session_lock);
+      if (self->current == cs)
+        self->current = NULL;
+      g_ptr_array_remove (self->sessions, cs);
+      g_mutex_unlock (&self->session_lock);
+      cs = NULL;
+    }
   if (cs == NULL)
     {
       gm_session_opts opts;
@@ -730,6 +781,7 @@ generate_thread (GTask        *task,
           goto out;
         }
       cs = add_session (self, data->key, session);
+      cs->asked_n_ctx = n_ctx;
     }
   cs->last_used = g_get_monotonic_time ();
   g_mutex_lock (&self->session_lock);
@@ -1100,6 +1152,139 @@ gemlet_engine_worker_get_last_stats (GemletEngineWorker  *self,
   g_mutex_lock (&self->mutex);
   *stats = self->last_stats;
   g_mutex_unlock (&self->mutex);
+}
+
+/* The context a request for n_ctx tokens gets: n_ctx itself, or for 0
+ * ("automatic") the context the model was loaded with. */
+guint
+gemlet_engine_worker_resolve_n_ctx (GemletEngineWorker *self,
+                                    guint               n_ctx)
+{
+  g_return_val_if_fail (GEMLET_IS_ENGINE_WORKER (self), 0);
+
+  if (n_ctx != 0)
+    return n_ctx;
+  if (self->default_n_ctx != 0)
+    return self->default_n_ctx;
+
+  return self->session_n_ctx;
+}
+
+/* The automatic context of the loaded model, 0 when none is loaded or the
+ * context was set by hand when it was loaded. */
+guint
+gemlet_engine_worker_get_auto_n_ctx (GemletEngineWorker *self)
+{
+  g_return_val_if_fail (GEMLET_IS_ENGINE_WORKER (self), 0);
+
+  return self->model != NULL ? self->auto_n_ctx : 0;
+}
+
+/* Blocking (reads the model's headers): the automatic context for a model,
+ * the largest that fits GEMLET_AUTO_CONTEXT_SHARE of the available memory;
+ * 0 when the file cannot be read (the model's default then applies). */
+guint
+gemlet_engine_worker_suggest_n_ctx (const char *path)
+{
+  guint64 budget = gemlet_get_available_memory () / 100 * GEMLET_AUTO_CONTEXT_PERCENT;
+  gm_error err = { 0 };
+  uint32_t n_ctx = 0;
+
+  if (gm_suggest_n_ctx (path, budget, &n_ctx, &err) != GM_OK)
+    {
+      g_debug ("no automatic context for %s: %s", path, err.message);
+      return 0;
+    }
+
+  return n_ctx;
+}
+
+static void
+check_data_free (CheckData *data)
+{
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+check_memory_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  CheckData *data = task_data;
+  gm_error err = { 0 };
+  gm_memory estimate;
+
+  data->result.n_ctx = data->n_ctx != 0 ? data->n_ctx : gemlet_engine_worker_suggest_n_ctx (data->path);
+  if (gm_estimate_memory (data->path, data->result.n_ctx, &estimate, &err) != GM_OK)
+    {
+      g_task_return_error (task, error_from_gm (&err, _("Could not read the model file")));
+      return;
+    }
+
+  data->result.needed = estimate.weights_resident + estimate.kv_cache + estimate.scratch + estimate.projector;
+  data->result.available = gemlet_get_available_memory ();
+  data->result.fits = data->result.available == 0 || data->result.needed <= data->result.available;
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Compares what the model at path needs with n_ctx tokens of context (0 =
+ * automatic) with the memory available now, on a worker thread. */
+void
+gemlet_engine_worker_check_memory_async (GemletEngineWorker  *self,
+                                         const char          *path,
+                                         guint                n_ctx,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckData *data;
+
+  g_return_if_fail (GEMLET_IS_ENGINE_WORKER (self));
+  g_return_if_fail (path != NULL);
+
+  data = g_new0 (CheckData, 1);
+  data->path = g_strdup (path);
+  data->n_ctx = n_ctx;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gemlet_engine_worker_check_memory_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+  g_task_run_in_thread (task, check_memory_thread);
+}
+
+gboolean
+gemlet_engine_worker_check_memory_finish (GemletEngineWorker  *self,
+                                          GAsyncResult        *result,
+                                          GemletMemoryCheck   *check,
+                                          GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  *check = ((CheckData *) g_task_get_task_data (G_TASK (result)))->result;
+
+  return TRUE;
+}
+
+/* The context the memory estimate is for: the one the last reply used (or
+ * the load made). */
+guint
+gemlet_engine_worker_get_estimate_n_ctx (GemletEngineWorker *self)
+{
+  guint n_ctx;
+
+  g_return_val_if_fail (GEMLET_IS_ENGINE_WORKER (self), 0);
+
+  g_mutex_lock (&self->session_lock);
+  n_ctx = self->model ? self->estimate_n_ctx : 0;
+  g_mutex_unlock (&self->session_lock);
+
+  return n_ctx;
 }
 
 guint

@@ -44,6 +44,20 @@ typedef struct
   gboolean stopped;              /* by the user */
 } GemletGenerateStats;
 
+/* What a model needs before it is loaded, against the memory available. */
+typedef struct
+{
+  guint    n_ctx;      /* the context the estimate is for */
+  guint64  needed;     /* weights kept in memory + KV cache + buffers */
+  guint64  available;  /* the system's available memory (0: unknown) */
+  gboolean fits;
+} GemletMemoryCheck;
+
+/* "Automatic" context: the largest that fits this share of the memory
+ * available when the model is loaded (the rest stays for the system and
+ * other programs). */
+#define GEMLET_AUTO_CONTEXT_PERCENT 70
+
 #define GEMLET_TYPE_ENGINE_WORKER (gemlet_engine_worker_get_type ())
 
 G_DECLARE_FINAL_TYPE (GemletEngineWorker, gemlet_engine_worker, GEMLET, ENGINE_WORKER, GObject)
@@ -87,6 +101,21 @@ void                gemlet_engine_worker_get_kept         (GemletEngineWorker   
 void                gemlet_engine_worker_get_last_stats   (GemletEngineWorker        *self,
                                                            GemletGenerateStats       *stats);
 guint               gemlet_engine_worker_get_n_ctx        (GemletEngineWorker        *self);
+guint               gemlet_engine_worker_resolve_n_ctx    (GemletEngineWorker        *self,
+                                                           guint                      n_ctx);
+guint               gemlet_engine_worker_get_auto_n_ctx   (GemletEngineWorker        *self);
+guint               gemlet_engine_worker_get_estimate_n_ctx (GemletEngineWorker      *self);
+guint               gemlet_engine_worker_suggest_n_ctx    (const char                *path);
+void                gemlet_engine_worker_check_memory_async (GemletEngineWorker      *self,
+                                                           const char                *path,
+                                                           guint                      n_ctx,
+                                                           GCancellable              *cancellable,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+gboolean            gemlet_engine_worker_check_memory_finish (GemletEngineWorker     *self,
+                                                           GAsyncResult              *result,
+                                                           GemletMemoryCheck         *check,
+                                                           GError                   **error);
 void                gemlet_engine_worker_count_tokens_async (GemletEngineWorker      *self,
                                                            const char                *text,
                                                            GCancellable              *cancellable,

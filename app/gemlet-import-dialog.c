@@ -19,6 +19,7 @@ struct _GemletImportDialog
   AdwWindow        parent_instance;
 
   GFile           *file;
+  char            *dest_name;
   GCancellable    *cancellable;
 
   GtkLabel        *title_label;
@@ -102,7 +103,7 @@ import_cb (GemletImportDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
   gtk_widget_set_visible (self->import_button, FALSE);
   gtk_widget_set_visible (self->use_button, FALSE);
-  gemlet_import_copy_async (self->file, progress_cb, self, self->cancellable,
+  gemlet_import_copy_async (self->file, self->dest_name, progress_cb, self, self->cancellable,
                             copy_cb, g_object_ref (self));
 }
 
@@ -133,6 +134,7 @@ gemlet_import_dialog_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
+  g_clear_pointer (&self->dest_name, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), GEMLET_TYPE_IMPORT_DIALOG);
 
   G_OBJECT_CLASS (gemlet_import_dialog_parent_class)->dispose (object);
@@ -193,8 +195,11 @@ gemlet_import_dialog_new (GtkWindow              *parent,
 
   self = g_object_new (GEMLET_TYPE_IMPORT_DIALOG, "transient-for", parent, NULL);
   self->file = g_object_ref (info->file);
+  self->dest_name = g_strdup (info->dest_name);
 
   size = g_format_size (info->size);
+  if (info->is_folder)
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), _("Folder"));
   adw_action_row_set_subtitle (self->file_row, info->display_name);
   adw_action_row_set_subtitle (self->size_row, size);
 
@@ -215,13 +220,18 @@ gemlet_import_dialog_new (GtkWindow              *parent,
       /* Translators: "about 2.9 GB with 4096 tokens of context" */
       memory_text = g_strdup_printf (ngettext ("about %s with %u token of context",
                                                "about %s with %u tokens of context",
-                                               info->info.default_n_ctx),
-                                     memory, info->info.default_n_ctx);
+                                               info->n_ctx),
+                                     memory, info->n_ctx);
       adw_action_row_set_subtitle (self->memory_row, memory_text);
       gtk_label_set_text (self->title_label, info->reason);
       gtk_label_set_text (self->description_label,
                           info->already_installed
                             ? _("This model is already in your models folder.")
+                            : info->part_of_folder
+                            ? _("This file is part of a checkpoint folder. Copy the whole folder into "
+                                "Gemlet’s models folder, or use it where it is.")
+                            : info->is_folder
+                            ? _("Copy the checkpoint folder into Gemlet’s models folder, or use it where it is.")
                             : _("Copy it into Gemlet’s models folder, or use it where it is."));
       gtk_widget_set_visible (self->import_button, !info->already_installed);
     }

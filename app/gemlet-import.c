@@ -1,8 +1,12 @@
 /* gemlet-import.c
  *
- * Recognising a model file dropped on the window (gm_inspect on a worker
- * thread reads only the headers) and copying it into
- * $XDG_DATA_HOME/gemlet/models with progress and a free-space check.
+ * Recognising a model dropped on the window (gm_inspect on a worker thread
+ * reads only the headers) and copying it into $XDG_DATA_HOME/gemlet/models
+ * with progress and a free-space check. A model is a GGUF file or a mobile
+ * checkpoint folder (config.json, model.safetensors or an index and its
+ * shards, tokenizer.json, tokenizer_config.json, chat_template.jinja); one
+ * file of such a folder stands for the folder when the folder is complete,
+ * and otherwise gets a message naming what else is needed.
  * gemlet_import_judge() is the verdict shown to the user, kept free of I/O so
  * it can be tested on its own.
  *
@@ -17,8 +21,11 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <json-c/json.h>
 
+#include "gemlet-engine-worker.h"
 #include "gemlet-import.h"
+#include "gemlet-model-catalog.h"
 #include "gemlet-utils.h"
 
 void
@@ -30,6 +37,7 @@ gemlet_import_info_free (GemletImportInfo *info)
   g_clear_object (&info->file);
   g_free (info->display_name);
   g_free (info->reason);
+  g_free (info->dest_name);
   g_free (info);
 }
 
@@ -134,7 +142,9 @@ gemlet_import_judge (const gm_checkpoint_info  *info,
       break;
     }
 
-  for (guint i = 0; i < info->n_type_stats && i < GM_MAX_TYPE_STATS; i++)
+  /* A mobile checkpoint's storage formats were checked by the engine when
+   * it read the folder. */
+  for (guint i = 0; i < info->n_type_stats && i < GM_MAX_TYPE_STATS && !gemlet_import_is_mobile (info); i++)
     if (!type_is_supported (info->type_stats[i].name))
       {
         if (reason)
@@ -190,16 +200,174 @@ gemlet_import_check_space (guint64   needed,
   return FALSE;
 }
 
+gboolean
+gemlet_import_is_mobile (const gm_checkpoint_info *info)
+{
+  return g_str_has_prefix (info->format, "mobile");
+}
+
+/* The files a mobile checkpoint folder holds, besides its weights. */
+static const char * const mobile_files[] = {
+  "config.json", "tokenizer.json", "tokenizer_config.json",
+};
+
+#define MOBILE_SINGLE_WEIGHTS "model.safetensors"
+#define MOBILE_INDEX "model.safetensors.index.json"
+#define MOBILE_TEMPLATE "chat_template.jinja"
+
+/* Whether a file name belongs to a mobile checkpoint folder. */
+gboolean
+gemlet_import_is_mobile_part (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (mobile_files); i++)
+    if (g_str_equal (name, mobile_files[i]))
+      return TRUE;
+
+  return g_str_has_suffix (name, ".safetensors") || g_str_equal (name, MOBILE_INDEX) ||
+         g_str_equal (name, MOBILE_TEMPLATE);
+}
+
+static gboolean
+is_file_in (const char *dir,
+            const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+/* Shards named by the index that are not in the folder, appended to
+ * missing; FALSE when the index cannot be read. */
+static gboolean
+check_shards (const char *dir,
+              GPtrArray  *missing)
+{
+  g_autofree char *path = g_build_filename (dir, MOBILE_INDEX, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  struct json_object *root = json_object_from_file (path);
+  struct json_object *map = NULL;
+
+  if (root == NULL || !json_object_object_get_ex (root, "weight_map", &map) ||
+      !json_object_is_type (map, json_type_object))
+    {
+      json_object_put (root);
+      return FALSE;
+    }
+
+  json_object_object_foreach (map, key, value)
+    {
+      const char *shard = json_object_get_string (value);
+
+      (void) key;
+      if (shard == NULL || strchr (shard, '/') != NULL || g_hash_table_contains (seen, shard))
+        continue;
+      g_hash_table_add (seen, (gpointer) shard);
+      if (!is_file_in (dir, shard))
+        g_ptr_array_add (missing, g_strdup (shard));
+    }
+  json_object_put (root);
+
+  return TRUE;
+}
+
+/**
+ * gemlet_import_mobile_missing:
+ * @dir: a folder
+ *
+ * What a mobile checkpoint folder lacks to be loaded.
+ *
+ * Returns: (transfer full): the missing names, ", "-separated, or NULL
+ *   when the folder is complete
+ */
+char *
+gemlet_import_mobile_missing (const char *dir)
+{
+  g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (mobile_files); i++)
+    if (!is_file_in (dir, mobile_files[i]))
+      g_ptr_array_add (missing, g_strdup (mobile_files[i]));
+
+  if (is_file_in (dir, MOBILE_INDEX))
+    {
+      if (!check_shards (dir, missing))
+        /* Translators: the index file is damaged: its shards are unknown */
+        g_ptr_array_add (missing, g_strdup_printf (_("a readable %s"), MOBILE_INDEX));
+    }
+  else if (!is_file_in (dir, MOBILE_SINGLE_WEIGHTS))
+    /* Translators: the weights: one file, or an index file and the files it lists */
+    g_ptr_array_add (missing, g_strdup_printf (_("%s (or %s and its shards)"),
+                                               MOBILE_SINGLE_WEIGHTS, MOBILE_INDEX));
+
+  /* The template may also be inside tokenizer_config.json. */
+  if (!is_file_in (dir, MOBILE_TEMPLATE) && !is_file_in (dir, "tokenizer_config.json") &&
+      (missing->len == 0 || !g_str_equal (g_ptr_array_index (missing, missing->len - 1), "tokenizer_config.json")))
+    g_ptr_array_add (missing, g_strdup (MOBILE_TEMPLATE));
+
+  if (missing->len == 0)
+    return NULL;
+
+  g_ptr_array_add (missing, NULL);
+  return g_strjoinv (", ", (char **) missing->pdata);
+}
+
+/* Bytes of the regular files directly in dir (a checkpoint is flat). */
+static guint64
+dir_size (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint64 total = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      GStatBuf st;
+
+      if (name[0] != '.' && g_stat (path, &st) == 0 && S_ISREG (st.st_mode))
+        total += st.st_size;
+    }
+
+  return total;
+}
+
+/* The name of the copy under the models folder: the catalog's folder name
+ * for a mobile E2B or E4B (so the model picker finds it), otherwise the
+ * name it has. */
+static char *
+dest_name_for (const char               *path,
+               const gm_checkpoint_info *info)
+{
+  if (info != NULL && gemlet_import_is_mobile (info) &&
+      (info->variant == GM_VARIANT_E2B || info->variant == GM_VARIANT_E4B))
+    {
+      const GemletModelEntry *entries;
+      guint n;
+
+      entries = gemlet_model_catalog_get (&n);
+      for (guint i = 0; i < n; i++)
+        if (g_str_equal (entries[i].id, info->variant == GM_VARIANT_E2B ? "e2b-mobile" : "e4b-mobile"))
+          return g_strdup (entries[i].file_name);
+    }
+
+  return g_path_get_basename (path);
+}
+
 static gboolean
 is_installed (const char *path,
+              const char *dest_name,
+              gboolean    is_dir,
               guint64     size)
 {
   g_autofree char *dir = gemlet_get_models_dir ();
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *dest = g_build_filename (dir, base, NULL);
+  g_autofree char *dest = g_build_filename (dir, dest_name, NULL);
   GStatBuf st;
 
-  return g_stat (dest, &st) == 0 && (guint64)st.st_size == size;
+  if (is_dir)
+    return g_file_test (dest, G_FILE_TEST_IS_DIR) && gemlet_import_mobile_missing (dest) == NULL &&
+           dir_size (dest) == size;
+
+  return g_stat (dest, &st) == 0 && S_ISREG (st.st_mode) && (guint64)st.st_size == size;
 }
 
 /* Blocking; call from a worker thread. */
@@ -208,6 +376,7 @@ gemlet_import_inspect_path (const char  *path,
                             GError     **error)
 {
   g_autoptr(GemletImportInfo) result = g_new0 (GemletImportInfo, 1);
+  g_autofree char *folder = NULL;
   gm_error err = { 0 };
   GStatBuf st;
 
@@ -219,9 +388,54 @@ gemlet_import_inspect_path (const char  *path,
       return NULL;
     }
 
-  result->file = g_file_new_for_path (path);
   result->display_name = g_path_get_basename (path);
-  result->size = st.st_size;
+
+  /* A folder is a mobile checkpoint; so is one of its files, when the rest
+   * is beside it. */
+  if (S_ISDIR (st.st_mode))
+    folder = g_strdup (path);
+  else if (gemlet_import_is_mobile_part (result->display_name))
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autofree char *missing = gemlet_import_mobile_missing (dir);
+
+      if (missing != NULL)
+        {
+          result->file = g_file_new_for_path (path);
+          result->size = st.st_size;
+          result->reason = g_strdup_printf (_("“%s” is one file of a Gemma 4 mobile checkpoint, which is a "
+                                              "whole folder. Also needed in the same folder: %s. "
+                                              "Drop the complete folder."),
+                                            result->display_name, missing);
+          return g_steal_pointer (&result);
+        }
+      folder = g_steal_pointer (&dir);
+      result->part_of_folder = TRUE;
+      g_free (result->display_name);
+      result->display_name = g_path_get_basename (folder);
+    }
+
+  if (folder != NULL)
+    {
+      g_autofree char *missing = gemlet_import_mobile_missing (folder);
+
+      result->is_folder = TRUE;
+      result->file = g_file_new_for_path (folder);
+      result->size = dir_size (folder);
+      if (missing != NULL)
+        {
+          result->reason = g_strdup_printf (_("The folder “%s” is not a complete Gemma 4 mobile checkpoint. "
+                                              "Missing: %s."),
+                                            result->display_name, missing);
+          return g_steal_pointer (&result);
+        }
+      path = folder;
+    }
+  else
+    {
+      result->file = g_file_new_for_path (path);
+      result->size = st.st_size;
+    }
 
   if (gm_inspect (path, &result->info, &err) != GM_OK)
     {
@@ -239,9 +453,43 @@ gemlet_import_inspect_path (const char  *path,
   result->readable = TRUE;
   result->usable = gemlet_import_judge (&result->info, &result->reason);
   result->expected_memory = gemlet_import_expected_memory (&result->info);
-  result->already_installed = is_installed (path, result->size);
+  result->n_ctx = result->info.default_n_ctx;
+  result->dest_name = dest_name_for (path, &result->info);
+  result->already_installed = is_installed (path, result->dest_name, result->is_folder, result->size);
 
   return g_steal_pointer (&result);
+}
+
+typedef struct
+{
+  GFile *file;
+  guint  n_ctx;
+} InspectData;
+
+static void
+inspect_data_free (InspectData *data)
+{
+  g_object_unref (data->file);
+  g_free (data);
+}
+
+/* The memory a usable model will need with the context it will get
+ * (0: automatic, as the engine worker resolves it when loading). */
+static void
+estimate_for_context (GemletImportInfo *info,
+                      guint             n_ctx)
+{
+  g_autofree char *path = g_file_get_path (info->file);
+  gm_error err = { 0 };
+  gm_memory estimate;
+
+  if (n_ctx == 0)
+    n_ctx = gemlet_engine_worker_suggest_n_ctx (path);
+  if (n_ctx == 0 || gm_estimate_memory (path, n_ctx, &estimate, &err) != GM_OK)
+    return;
+
+  info->n_ctx = n_ctx;
+  info->expected_memory = estimate.weights_resident + estimate.kv_cache + estimate.scratch;
 }
 
 static void
@@ -250,7 +498,8 @@ inspect_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  GFile *file = task_data;
+  InspectData *data = task_data;
+  GFile *file = data->file;
   g_autofree char *path = g_file_get_path (file);
   GemletImportInfo *info;
   GError *error = NULL;
@@ -262,33 +511,37 @@ inspect_thread (GTask        *task,
       return;
     }
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                               _("“%s” is a folder. Drop the model’s .gguf file instead."), path);
-      return;
-    }
-
   info = gemlet_import_inspect_path (path, &error);
   if (info == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, info, (GDestroyNotify)gemlet_import_info_free);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (info->usable)
+    estimate_for_context (info, data->n_ctx);
+  g_task_return_pointer (task, info, (GDestroyNotify)gemlet_import_info_free);
 }
 
+/* n_ctx: the context the model will be loaded with (0: automatic), for
+ * the memory it will need. */
 void
 gemlet_import_inspect_async (GFile               *file,
+                             guint                n_ctx,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  InspectData *data;
 
   g_return_if_fail (G_IS_FILE (file));
 
+  data = g_new0 (InspectData, 1);
+  data->file = g_object_ref (file);
+  data->n_ctx = n_ctx;
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, gemlet_import_inspect_async);
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) inspect_data_free);
   g_task_run_in_thread (task, inspect_thread);
 }
 
@@ -306,6 +559,7 @@ gemlet_import_inspect_finish (GAsyncResult  *result,
 typedef struct
 {
   GFile                 *source;
+  char                  *dest_name;
   GFileProgressCallback  progress;
   gpointer               progress_data;
   GMainContext          *context;
@@ -319,6 +573,7 @@ static void
 copy_data_free (CopyData *data)
 {
   g_clear_object (&data->source);
+  g_free (data->dest_name);
   g_clear_pointer (&data->context, g_main_context_unref);
   g_free (data);
 }
@@ -337,7 +592,9 @@ progress_idle (gpointer user_data)
   CopyData *data = g_task_get_task_data (event->task);
 
   g_atomic_int_set (&data->pending, 0);
-  if (data->progress != NULL)
+  /* Not after the copy has reported its end: whoever asked for progress
+   * may be gone by then. */
+  if (data->progress != NULL && !g_task_get_completed (event->task))
     data->progress (event->current, event->total, data->progress_data);
 
   g_object_unref (event->task);
@@ -369,6 +626,151 @@ copy_progress_cb (goffset  current,
     }
 }
 
+/* Progress of one file of a folder, reported as progress of the folder. */
+typedef struct
+{
+  GTask   *task;
+  goffset  done;   /* bytes of the files copied before this one */
+  goffset  total;  /* of the whole folder */
+} FolderProgress;
+
+static void
+folder_progress_cb (goffset  current,
+                    goffset  total,
+                    gpointer user_data)
+{
+  FolderProgress *fp = user_data;
+
+  copy_progress_cb (fp->done + current, fp->total, fp->task);
+}
+
+static gboolean
+delete_tree (GFile         *dir,
+             GCancellable  *cancellable)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, NULL);
+  while (children != NULL && (info = g_file_enumerator_next_file (children, cancellable, NULL)) != NULL)
+    {
+      g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+
+      g_file_delete (child, cancellable, NULL);
+      g_object_unref (info);
+    }
+
+  return g_file_delete (dir, cancellable, NULL);
+}
+
+/* Copies the regular files directly in the source folder into
+ * "<dest>.part", then renames it to dest: a folder under its final name is
+ * always complete. */
+static void
+copy_folder (GTask        *task,
+             CopyData     *data,
+             const char   *dir,
+             GCancellable *cancellable)
+{
+  g_autofree char *dest_path = g_build_filename (dir, data->dest_name, NULL);
+  g_autofree char *part_path = g_strconcat (dest_path, ".part", NULL);
+  g_autofree char *source_path = g_file_get_path (data->source);
+  g_autoptr(GFile) dest_dir = g_file_new_for_path (dir);
+  g_autoptr(GFile) dest = g_file_new_for_path (dest_path);
+  g_autoptr(GFile) part = g_file_new_for_path (part_path);
+  g_autoptr(GFileInfo) fs_info = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) source_dir = NULL;
+  FolderProgress fp = { task, 0, 0 };
+  GError *error = NULL;
+  const char *name;
+
+  source_dir = g_dir_open (source_path, 0, &error);
+  if (source_dir == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  while ((name = g_dir_read_name (source_dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (source_path, name, NULL);
+      GStatBuf st;
+
+      if (name[0] != '.' && g_stat (path, &st) == 0 && S_ISREG (st.st_mode))
+        {
+          g_ptr_array_add (names, g_strdup (name));
+          fp.total += st.st_size;
+        }
+    }
+
+  /* Already there (the same folder, or an earlier complete copy). */
+  if (g_file_equal (data->source, dest) ||
+      (g_file_test (dest_path, G_FILE_TEST_IS_DIR) && gemlet_import_mobile_missing (dest_path) == NULL &&
+       dir_size (dest_path) == (guint64) fp.total))
+    {
+      g_task_return_pointer (task, g_steal_pointer (&dest_path), g_free);
+      return;
+    }
+  if (g_file_test (dest_path, G_FILE_TEST_EXISTS))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               _("Another folder named “%s” is already in the models folder (%s). "
+                                 "Move it away, then import again."),
+                               data->dest_name, dir);
+      return;
+    }
+
+  fs_info = g_file_query_filesystem_info (dest_dir, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, cancellable, &error);
+  if (fs_info == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!gemlet_import_check_space (fp.total,
+                                  g_file_info_get_attribute_uint64 (fs_info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE),
+                                  &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* A .part left by an interrupted copy is started again. */
+  if (g_file_test (part_path, G_FILE_TEST_IS_DIR))
+    delete_tree (part, NULL);
+  if (!g_file_make_directory (part, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *file_name = g_ptr_array_index (names, i);
+      g_autoptr(GFile) from = g_file_get_child (data->source, file_name);
+      g_autoptr(GFile) to = g_file_get_child (part, file_name);
+      g_autoptr(GFileInfo) info = NULL;
+
+      if (!g_file_copy (from, to, G_FILE_COPY_OVERWRITE, cancellable, folder_progress_cb, &fp, &error))
+        {
+          delete_tree (part, NULL);
+          g_task_return_error (task, error);
+          return;
+        }
+      info = g_file_query_info (to, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+      fp.done += info ? g_file_info_get_size (info) : 0;
+    }
+
+  if (!g_file_move (part, dest, G_FILE_COPY_NONE, cancellable, NULL, NULL, &error))
+    {
+      delete_tree (part, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&dest_path), g_free);
+}
+
 static void
 copy_thread (GTask        *task,
              gpointer      source_object,
@@ -377,8 +779,7 @@ copy_thread (GTask        *task,
 {
   CopyData *data = task_data;
   g_autofree char *dir = gemlet_get_models_dir ();
-  g_autofree char *base = g_file_get_basename (data->source);
-  g_autofree char *dest_path = g_build_filename (dir, base, NULL);
+  g_autofree char *dest_path = g_build_filename (dir, data->dest_name, NULL);
   g_autofree char *part_path = g_strconcat (dest_path, ".part", NULL);
   g_autoptr(GFile) dest_dir = g_file_new_for_path (dir);
   g_autoptr(GFile) dest = g_file_new_for_path (dest_path);
@@ -393,6 +794,12 @@ copy_thread (GTask        *task,
       int errsv = errno;
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errsv),
                                _("Could not create the folder “%s”: %s"), dir, g_strerror (errsv));
+      return;
+    }
+
+  if (g_file_query_file_type (data->source, G_FILE_QUERY_INFO_NONE, cancellable) == G_FILE_TYPE_DIRECTORY)
+    {
+      copy_folder (task, data, dir, cancellable);
       return;
     }
 
@@ -453,8 +860,11 @@ copy_thread (GTask        *task,
   g_task_return_pointer (task, g_steal_pointer (&dest_path), g_free);
 }
 
+/* Copies a model file or checkpoint folder into the models folder as
+ * dest_name (NULL: its own name). */
 void
 gemlet_import_copy_async (GFile                 *file,
+                          const char            *dest_name,
                           GFileProgressCallback  progress,
                           gpointer               progress_data,
                           GCancellable          *cancellable,
@@ -468,6 +878,7 @@ gemlet_import_copy_async (GFile                 *file,
 
   data = g_new0 (CopyData, 1);
   data->source = g_object_ref (file);
+  data->dest_name = dest_name ? g_strdup (dest_name) : g_file_get_basename (file);
   data->progress = progress;
   data->progress_data = progress_data;
   data->context = g_main_context_ref_thread_default ();

@@ -20,7 +20,11 @@ typedef struct
   gboolean            usable;       /* Gemlet can run it */
   char               *reason;       /* why not, or a short description */
   guint64             expected_memory;
+  guint               n_ctx;           /* the context expected_memory is for */
   gboolean            already_installed;
+  gboolean            is_folder;       /* a mobile checkpoint folder */
+  gboolean            part_of_folder;  /* one of its files was given */
+  char               *dest_name;       /* name of the copy in the models folder */
 } GemletImportInfo;
 
 void              gemlet_import_info_free     (GemletImportInfo        *info);
@@ -34,12 +38,17 @@ gboolean          gemlet_import_check_space   (guint64                  needed,
 GemletImportInfo *gemlet_import_inspect_path  (const char              *path,
                                                GError                 **error);
 void              gemlet_import_inspect_async (GFile                   *file,
+                                               guint                    n_ctx,
                                                GCancellable            *cancellable,
                                                GAsyncReadyCallback      callback,
                                                gpointer                 user_data);
 GemletImportInfo *gemlet_import_inspect_finish (GAsyncResult           *result,
                                                GError                 **error);
+gboolean          gemlet_import_is_mobile     (const gm_checkpoint_info *info);
+gboolean          gemlet_import_is_mobile_part (const char             *name);
+char             *gemlet_import_mobile_missing (const char             *dir);
 void              gemlet_import_copy_async    (GFile                   *file,
+                                               const char              *dest_name,
                                                GFileProgressCallback    progress,
                                                gpointer                 progress_data,
                                                GCancellable            *cancellable,

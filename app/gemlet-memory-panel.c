@@ -82,7 +82,17 @@ sample_cb (gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   set_size (self->rss_label, measured.process_rss);
-  set_size (self->resident_label, measured.weights_resident);
+  if (measured.projector > 0)
+    {
+      g_autofree char *w = g_format_size (measured.weights_resident + measured.projector);
+      g_autofree char *p = g_format_size (measured.projector);
+      /* Translators: weights in memory, "3.1 GB (1.0 GB of it for images and audio)" */
+      g_autofree char *text = g_strdup_printf (_("%s (%s of it for images and audio)"), w, p);
+
+      gtk_label_set_text (self->resident_label, text);
+    }
+  else
+    set_size (self->resident_label, measured.weights_resident);
   set_pair (self->on_demand_label, measured.weights_on_demand_touched, measured.weights_on_demand);
   set_pair (self->kv_label, measured.kv_cache_used, measured.kv_cache);
   set_size (self->scratch_label, measured.scratch);
@@ -94,8 +104,18 @@ sample_cb (gpointer user_data)
       guint64 meas = measured.weights_resident + measured.kv_cache + measured.scratch;
       g_autofree char *a = g_format_size (est);
       g_autofree char *b = g_format_size (meas);
-      /* Translators: memory estimated before loading vs. measured now */
-      g_autofree char *text = g_strdup_printf (_("%s (measured %s)"), a, b);
+      guint n_ctx = gemlet_engine_worker_get_estimate_n_ctx (self->worker);
+      g_autofree char *text = NULL;
+
+      if (n_ctx > 0)
+        /* Translators: memory estimated for the context in use vs. measured now,
+         * "3.3 GB for 8192 tokens (measured 3.3 GB)" */
+        text = g_strdup_printf (ngettext ("%s for %u token (measured %s)",
+                                          "%s for %u tokens (measured %s)", n_ctx),
+                                a, n_ctx, b);
+      else
+        /* Translators: memory estimated before loading vs. measured now */
+        text = g_strdup_printf (_("%s (measured %s)"), a, b);
 
       gtk_label_set_text (self->estimate_label, text);
     }

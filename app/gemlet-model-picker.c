@@ -180,6 +180,16 @@ open_file_cb (GemletModelPicker *self)
 }
 
 static void
+open_folder_cb (GemletModelPicker *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), "win.import-model-folder", NULL);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
 gemlet_model_picker_dispose (GObject *object)
 {
   GemletModelPicker *self = (GemletModelPicker *)object;
@@ -211,6 +221,7 @@ gemlet_model_picker_class_init (GemletModelPickerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GemletModelPicker, models_group);
   gtk_widget_class_bind_template_child (widget_class, GemletModelPicker, text_only_switch);
   gtk_widget_class_bind_template_callback (widget_class, open_file_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_folder_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

@@ -37,13 +37,16 @@ typedef enum
 typedef enum
 {
   ARG_INT64,
-  ARG_TEXT,
+  ARG_TEXT,   /* NULL binds SQL NULL */
+  ARG_DOUBLE,
+  ARG_NULL,
 } ArgKind;
 
 typedef struct
 {
   ArgKind kind;
   gint64  i;
+  double  d;
   char   *s;
 } Arg;
 
@@ -52,7 +55,7 @@ typedef struct
   OpKind   kind;
   GTask   *task;
   char    *sql;     /* OP_EXEC; NULL-separated statements are not allowed */
-  Arg      args[8];
+  Arg      args[12];
   guint    n_args;
   gint64   id;      /* OP_LOAD_MESSAGES: conversation id */
   char    *query;   /* OP_SEARCH */
@@ -118,6 +121,22 @@ static const char schema_v1[] =
   "  created INTEGER NOT NULL);"
   "CREATE INDEX messages_by_conversation ON messages(conversation_id, position);"
   "CREATE INDEX conversations_by_updated ON conversations(updated);";
+
+/* Version 2: a conversation's own system prompt and sampling values; NULL
+ * follows Preferences. */
+static const char migrate_v1_to_v2[] =
+  "ALTER TABLE conversations ADD COLUMN system_prompt TEXT;"
+  "ALTER TABLE conversations ADD COLUMN temperature REAL;"
+  "ALTER TABLE conversations ADD COLUMN top_k INTEGER;"
+  "ALTER TABLE conversations ADD COLUMN top_p REAL;"
+  "ALTER TABLE conversations ADD COLUMN min_p REAL;"
+  "ALTER TABLE conversations ADD COLUMN repeat_penalty REAL;"
+  "ALTER TABLE conversations ADD COLUMN seed INTEGER;"
+  "ALTER TABLE conversations ADD COLUMN context_length INTEGER;";
+
+/* The settings columns, in the order read_settings() expects them. */
+#define SETTINGS_COLUMNS \
+  "system_prompt, temperature, top_k, top_p, min_p, repeat_penalty, seed, context_length"
 
 static gboolean
 unref_in_main (gpointer data)
@@ -256,6 +275,61 @@ check_header (const char  *path,
   return TRUE;
 }
 
+/* A value out of range (written by hand, or by a future version that
+ * widened a range) follows Preferences instead. */
+static void
+read_settings (sqlite3_stmt               *stmt,
+               int                         col,
+               GemletConversationSettings *settings)
+{
+  static const GemletOverride flags[] = {
+    GEMLET_OVERRIDE_TEMPERATURE, GEMLET_OVERRIDE_TOP_K, GEMLET_OVERRIDE_TOP_P, GEMLET_OVERRIDE_MIN_P,
+    GEMLET_OVERRIDE_REPEAT_PENALTY, GEMLET_OVERRIDE_SEED, GEMLET_OVERRIDE_CONTEXT_LENGTH,
+  };
+
+  gemlet_conversation_settings_init (settings);
+  if (sqlite3_column_type (stmt, col) != SQLITE_NULL)
+    settings->system_prompt = g_strdup ((const char *) sqlite3_column_text (stmt, col));
+
+  for (guint k = 0; k < G_N_ELEMENTS (flags); k++)
+    {
+      int c = col + 1 + k;
+      GemletConversationSettings one;
+
+      if (sqlite3_column_type (stmt, c) == SQLITE_NULL)
+        continue;
+
+      gemlet_conversation_settings_init (&one);
+      one.set = flags[k];
+      switch (flags[k])
+        {
+        case GEMLET_OVERRIDE_TEMPERATURE:    one.temperature = sqlite3_column_double (stmt, c); break;
+        case GEMLET_OVERRIDE_TOP_K:          one.top_k = (guint) CLAMP (sqlite3_column_int64 (stmt, c), 0, G_MAXUINT); break;
+        case GEMLET_OVERRIDE_TOP_P:          one.top_p = sqlite3_column_double (stmt, c); break;
+        case GEMLET_OVERRIDE_MIN_P:          one.min_p = sqlite3_column_double (stmt, c); break;
+        case GEMLET_OVERRIDE_REPEAT_PENALTY: one.repeat_penalty = sqlite3_column_double (stmt, c); break;
+        case GEMLET_OVERRIDE_SEED:           one.seed = (guint) CLAMP (sqlite3_column_int64 (stmt, c), 0, G_MAXUINT); break;
+        case GEMLET_OVERRIDE_CONTEXT_LENGTH: one.context_length = (guint) CLAMP (sqlite3_column_int64 (stmt, c), 0, G_MAXUINT); break;
+        default: break;
+        }
+      if (!gemlet_conversation_settings_validate (&one, NULL))
+        continue;
+
+      settings->set |= flags[k];
+      switch (flags[k])
+        {
+        case GEMLET_OVERRIDE_TEMPERATURE:    settings->temperature = one.temperature; break;
+        case GEMLET_OVERRIDE_TOP_K:          settings->top_k = one.top_k; break;
+        case GEMLET_OVERRIDE_TOP_P:          settings->top_p = one.top_p; break;
+        case GEMLET_OVERRIDE_MIN_P:          settings->min_p = one.min_p; break;
+        case GEMLET_OVERRIDE_REPEAT_PENALTY: settings->repeat_penalty = one.repeat_penalty; break;
+        case GEMLET_OVERRIDE_SEED:           settings->seed = one.seed; break;
+        case GEMLET_OVERRIDE_CONTEXT_LENGTH: settings->context_length = one.context_length; break;
+        default: break;
+        }
+    }
+}
+
 static gboolean
 worker_open (GemletStore  *self,
              OpenResult   *result,
@@ -353,13 +427,16 @@ worker_open (GemletStore  *self,
                 error))
     goto fail;
 
-  if (version < 1)
+  /* Migrations run forward from the file's version, all in one
+   * transaction: an interrupted upgrade leaves the old version intact. */
+  if (version < GEMLET_STORE_SCHEMA_VERSION)
     {
-      g_autofree char *sql = g_strdup_printf ("BEGIN;%s"
+      g_autofree char *sql = g_strdup_printf ("BEGIN;%s%s"
                                               "PRAGMA application_id=%d;"
                                               "PRAGMA user_version=%d;"
                                               "COMMIT;",
-                                              schema_v1,
+                                              version < 1 ? schema_v1 : "",
+                                              version < 2 ? migrate_v1_to_v2 : "",
                                               GEMLET_STORE_APPLICATION_ID,
                                               GEMLET_STORE_SCHEMA_VERSION);
       if (!db_exec (self->db, sql, error))
@@ -374,16 +451,22 @@ worker_open (GemletStore  *self,
 
   result->conversations = g_ptr_array_new_with_free_func (g_object_unref);
   rc = sqlite3_prepare_v2 (self->db,
-                           "SELECT id, title, created, updated FROM conversations "
-                           "ORDER BY updated DESC, id DESC",
+                           "SELECT id, title, created, updated, " SETTINGS_COLUMNS
+                           " FROM conversations ORDER BY updated DESC, id DESC",
                            -1, &stmt, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_ptr_array_add (result->conversations,
-                       gemlet_conversation_new (sqlite3_column_int64 (stmt, 0),
-                                                (const char *)sqlite3_column_text (stmt, 1),
-                                                sqlite3_column_int64 (stmt, 2),
-                                                sqlite3_column_int64 (stmt, 3)));
+      GemletConversation *conversation;
+      GemletConversationSettings settings;
+
+      conversation = gemlet_conversation_new (sqlite3_column_int64 (stmt, 0),
+                                              (const char *)sqlite3_column_text (stmt, 1),
+                                              sqlite3_column_int64 (stmt, 2),
+                                              sqlite3_column_int64 (stmt, 3));
+      read_settings (stmt, 4, &settings);
+      _gemlet_conversation_set_settings (conversation, &settings);
+      gemlet_conversation_settings_clear (&settings);
+      g_ptr_array_add (result->conversations, conversation);
       rc = SQLITE_OK;
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
@@ -422,10 +505,14 @@ worker_exec (GemletStore  *self,
   rc = sqlite3_prepare_v2 (self->db, op->sql, -1, &stmt, NULL);
   for (guint i = 0; rc == SQLITE_OK && i < op->n_args; i++)
     {
-      if (op->args[i].kind == ARG_INT64)
-        rc = sqlite3_bind_int64 (stmt, i + 1, op->args[i].i);
-      else
-        rc = sqlite3_bind_text (stmt, i + 1, op->args[i].s, -1, SQLITE_STATIC);
+      switch (op->args[i].kind)
+        {
+        case ARG_INT64:  rc = sqlite3_bind_int64 (stmt, i + 1, op->args[i].i); break;
+        case ARG_DOUBLE: rc = sqlite3_bind_double (stmt, i + 1, op->args[i].d); break;
+        case ARG_NULL:   rc = sqlite3_bind_null (stmt, i + 1); break;
+        case ARG_TEXT:
+        default:         rc = sqlite3_bind_text (stmt, i + 1, op->args[i].s, -1, SQLITE_STATIC); break;
+        }
     }
   if (rc == SQLITE_OK)
     rc = sqlite3_step (stmt);
@@ -736,6 +823,40 @@ push_exec (GemletStore *self,
   va_end (ap);
 
   push_op (self, op);
+}
+
+static void
+op_add (Op      *op,
+        ArgKind  kind,
+        gint64   i,
+        double   d,
+        const char *text)
+{
+  Arg *arg;
+
+  g_assert (op->n_args < G_N_ELEMENTS (op->args));
+  arg = &op->args[op->n_args++];
+  arg->kind = kind;
+  arg->i = i;
+  arg->d = d;
+  arg->s = g_strdup (text);
+}
+
+/* The eight values of SETTINGS_COLUMNS; NULL where Preferences apply. */
+static void
+op_add_settings (Op                               *op,
+                 const GemletConversationSettings *settings)
+{
+  GemletOverride set = settings->set;
+
+  op_add (op, ARG_TEXT, 0, 0, gemlet_conversation_settings_get_system_prompt (settings));
+  op_add (op, (set & GEMLET_OVERRIDE_TEMPERATURE) ? ARG_DOUBLE : ARG_NULL, 0, settings->temperature, NULL);
+  op_add (op, (set & GEMLET_OVERRIDE_TOP_K) ? ARG_INT64 : ARG_NULL, settings->top_k, 0, NULL);
+  op_add (op, (set & GEMLET_OVERRIDE_TOP_P) ? ARG_DOUBLE : ARG_NULL, 0, settings->top_p, NULL);
+  op_add (op, (set & GEMLET_OVERRIDE_MIN_P) ? ARG_DOUBLE : ARG_NULL, 0, settings->min_p, NULL);
+  op_add (op, (set & GEMLET_OVERRIDE_REPEAT_PENALTY) ? ARG_DOUBLE : ARG_NULL, 0, settings->repeat_penalty, NULL);
+  op_add (op, (set & GEMLET_OVERRIDE_SEED) ? ARG_INT64 : ARG_NULL, settings->seed, 0, NULL);
+  op_add (op, (set & GEMLET_OVERRIDE_CONTEXT_LENGTH) ? ARG_INT64 : ARG_NULL, settings->context_length, 0, NULL);
 }
 
 static void
@@ -1203,6 +1324,101 @@ gemlet_store_set_message_content (GemletStore        *self,
              content ? content : "", gemlet_message_get_id (message));
   if (conversation != NULL)
     touch (self, conversation);
+}
+
+void
+gemlet_store_set_conversation_settings (GemletStore                      *self,
+                                        GemletConversation               *conversation,
+                                        const GemletConversationSettings *settings)
+{
+  Op *op;
+
+  g_return_if_fail (GEMLET_IS_STORE (self));
+  g_return_if_fail (GEMLET_IS_CONVERSATION (conversation));
+  g_return_if_fail (settings != NULL);
+
+  if (gemlet_conversation_settings_equal (gemlet_conversation_get_settings (conversation), settings))
+    return;
+
+  _gemlet_conversation_set_settings (conversation, settings);
+
+  op = g_new0 (Op, 1);
+  op->kind = OP_EXEC;
+  op->sql = g_strdup ("UPDATE conversations SET system_prompt = ?1, temperature = ?2, top_k = ?3, "
+                      "top_p = ?4, min_p = ?5, repeat_penalty = ?6, seed = ?7, context_length = ?8 "
+                      "WHERE id = ?9");
+  op_add_settings (op, settings);
+  op_add (op, ARG_INT64, gemlet_conversation_get_id (conversation), 0, NULL);
+  push_op (self, op);
+}
+
+/**
+ * gemlet_store_import_conversation:
+ * @messages: (element-type GemletMessage): role, content and creation time
+ *   of each message (their ids are ignored)
+ *
+ * Adds a whole conversation at once (an imported file), first in the list.
+ * Its creation time and those of its messages are kept.
+ *
+ * Returns: (transfer none): the new conversation, its messages loaded
+ */
+GemletConversation *
+gemlet_store_import_conversation (GemletStore                      *self,
+                                  const char                       *title,
+                                  gint64                            created,
+                                  const GemletConversationSettings *settings,
+                                  GPtrArray                        *messages)
+{
+  g_autoptr(GemletConversation) conversation = NULL;
+  g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 id, now;
+  Op *op;
+
+  g_return_val_if_fail (GEMLET_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->is_open, NULL);
+  g_return_val_if_fail (messages != NULL, NULL);
+
+  id = self->next_conversation_id++;
+  now = next_time (self);
+  if (created <= 0 || created > now)
+    created = now;
+  conversation = gemlet_conversation_new (id, title, created, now);
+  if (settings != NULL)
+    _gemlet_conversation_set_settings (conversation, settings);
+
+  op = g_new0 (Op, 1);
+  op->kind = OP_EXEC;
+  op->sql = g_strdup ("INSERT INTO conversations (id, title, created, updated, " SETTINGS_COLUMNS ") "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  op_add (op, ARG_INT64, id, 0, NULL);
+  op_add (op, ARG_TEXT, 0, 0, title ? title : "");
+  op_add (op, ARG_INT64, created, 0, NULL);
+  op_add (op, ARG_INT64, now, 0, NULL);
+  op_add_settings (op, gemlet_conversation_get_settings (conversation));
+  push_op (self, op);
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      GemletMessage *m = g_ptr_array_index (messages, i);
+      gint64 message_id = self->next_message_id++;
+      gint64 message_created = gemlet_message_get_created (m);
+
+      if (message_created <= 0 || message_created > now)
+        message_created = now;
+      push_exec (self,
+                 "INSERT INTO messages (id, conversation_id, position, role, content, created) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 "iiiisi", message_id, id, (gint64) i, (gint64) gemlet_message_get_role (m),
+                 gemlet_message_get_content (m), message_created);
+      g_ptr_array_add (copies, gemlet_message_new (message_id, gemlet_message_get_role (m),
+                                                   gemlet_message_get_content (m), message_created));
+    }
+  _gemlet_conversation_set_messages (conversation, copies);
+
+  g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), g_object_ref (conversation));
+  g_list_store_insert (self->conversations, 0, conversation);
+
+  return conversation;
 }
 
 /* Drops the messages from position n_kept on (regenerate, edit and resend). */

@@ -21,7 +21,7 @@ typedef enum
 } GemletStoreError;
 
 /* The schema version this build writes and understands. */
-#define GEMLET_STORE_SCHEMA_VERSION 1
+#define GEMLET_STORE_SCHEMA_VERSION 2
 /* PRAGMA application_id of Gemlet databases ("Geml"). */
 #define GEMLET_STORE_APPLICATION_ID 0x47656d6c
 
@@ -78,6 +78,14 @@ void                gemlet_store_set_message_content   (GemletStore          *se
 void                gemlet_store_truncate_conversation (GemletStore          *self,
                                                         GemletConversation   *conversation,
                                                         guint                 n_kept);
+void                gemlet_store_set_conversation_settings (GemletStore                      *self,
+                                                            GemletConversation               *conversation,
+                                                            const GemletConversationSettings *settings);
+GemletConversation *gemlet_store_import_conversation   (GemletStore                      *self,
+                                                        const char                       *title,
+                                                        gint64                            created,
+                                                        const GemletConversationSettings *settings,
+                                                        GPtrArray                        *messages);
 void                gemlet_store_search_async          (GemletStore          *self,
                                                         const char           *query,
                                                         GCancellable         *cancellable,

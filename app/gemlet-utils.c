@@ -70,6 +70,22 @@ gemlet_read_process_memory (guint64 *rss_bytes,
   return ok;
 }
 
+/* MemAvailable, or $GEMLET_AVAILABLE_MEMORY (bytes) when set: tests use it
+ * to play a machine with little memory. 0 when unknown. */
+guint64
+gemlet_get_available_memory (void)
+{
+  const char *env = g_getenv ("GEMLET_AVAILABLE_MEMORY");
+  guint64 available = 0;
+
+  if (env != NULL && *env != '\0')
+    return g_ascii_strtoull (env, NULL, 10);
+
+  gemlet_read_process_memory (NULL, &available);
+
+  return available;
+}
+
 char *
 gemlet_format_relative_time (gint64 time_usec,
                              gint64 now_usec)

@@ -14,6 +14,8 @@
 #include <glib/gi18n.h>
 
 #include "gemlet-chat-view.h"
+#include "gemlet-conversation-io.h"
+#include "gemlet-conversation-settings-dialog.h"
 #include "gemlet-import.h"
 #include "gemlet-import-dialog.h"
 #include "gemlet-memory-panel.h"
@@ -56,6 +58,7 @@ G_DEFINE_FINAL_TYPE (GemletWindow, gemlet_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void start_generation (GemletWindow       *self,
                               GemletConversation *conversation);
+static void update_context_limit (GemletWindow *self);
 
 void
 gemlet_window_show_toast (GemletWindow *self,
@@ -146,9 +149,15 @@ gemlet_window_show_conversation (GemletWindow       *self,
 {
   g_return_if_fail (GEMLET_IS_WINDOW (self));
 
+  if (self->conversation != NULL)
+    g_signal_handlers_disconnect_by_func (self->conversation, update_context_limit, self);
   g_set_object (&self->conversation, conversation);
+  if (conversation != NULL)
+    g_signal_connect_object (conversation, "notify::settings", G_CALLBACK (update_context_limit),
+                             self, G_CONNECT_SWAPPED);
   gemlet_sidebar_select (self->sidebar, conversation);
   gemlet_chat_view_set_conversation (self->chat_view, conversation);
+  update_context_limit (self);
 
   if (conversation != NULL && !gemlet_conversation_get_messages_loaded (conversation))
     gemlet_store_load_messages_async (self->store, conversation, self->cancellable,
@@ -288,53 +297,45 @@ worker_finished_cb (GemletWindow              *self,
 }
 
 static void
-fill_sampling (GemletWindow *self,
-               gm_sampling  *sampling)
-{
-  guint seed;
-
-  gm_sampling_init (sampling);
-  sampling->temperature = g_settings_get_double (self->settings, "temperature");
-  sampling->greedy = sampling->temperature <= 0.0;
-  sampling->top_k = g_settings_get_uint (self->settings, "top-k");
-  sampling->top_p = g_settings_get_double (self->settings, "top-p");
-  sampling->min_p = g_settings_get_double (self->settings, "min-p");
-  sampling->repeat_penalty = g_settings_get_double (self->settings, "repeat-penalty");
-  seed = g_settings_get_uint (self->settings, "seed");
-  sampling->seed = seed != 0 ? seed : ((guint64)g_random_int () << 32 | g_random_int ());
-}
-
-static void
 start_generation (GemletWindow       *self,
                   GemletConversation *conversation)
 {
   g_autoptr(GError) error = NULL;
   g_autofree GemletChatTurn *turns = NULL;
+  const GemletConversationSettings *settings = gemlet_conversation_get_settings (conversation);
+  const char *system_prompt = gemlet_conversation_settings_get_system_prompt (settings);
   GemletMessage *message;
   gm_sampling sampling;
-  guint n;
+  guint n, n_turns = 0;
 
+  /* The conversation's system prompt comes first, as a system turn that
+   * the chat template renders (and the worker never leaves out). */
   n = gemlet_conversation_get_n_messages (conversation);
-  turns = g_new0 (GemletChatTurn, MAX (n, 1));
+  turns = g_new0 (GemletChatTurn, n + 1);
+  if (system_prompt != NULL)
+    {
+      turns[n_turns].role = GM_ROLE_SYSTEM;
+      turns[n_turns++].content = system_prompt;
+    }
   for (guint i = 0; i < n; i++)
     {
       GemletMessage *m = gemlet_conversation_get_message (conversation, i);
 
       switch (gemlet_message_get_role (m))
         {
-        case GEMLET_ROLE_SYSTEM: turns[i].role = GM_ROLE_SYSTEM; break;
-        case GEMLET_ROLE_MODEL:  turns[i].role = GM_ROLE_MODEL; break;
+        case GEMLET_ROLE_SYSTEM: turns[n_turns].role = GM_ROLE_SYSTEM; break;
+        case GEMLET_ROLE_MODEL:  turns[n_turns].role = GM_ROLE_MODEL; break;
         case GEMLET_ROLE_USER:
-        default:                 turns[i].role = GM_ROLE_USER; break;
+        default:                 turns[n_turns].role = GM_ROLE_USER; break;
         }
-      turns[i].content = gemlet_message_get_content (m);
+      turns[n_turns++].content = gemlet_message_get_content (m);
     }
 
-  fill_sampling (self, &sampling);
+  gemlet_conversation_settings_fill_sampling (settings, self->settings, &sampling);
 
   if (!gemlet_engine_worker_generate (self->worker, gemlet_conversation_get_id (conversation),
-                                      turns, n, &sampling,
-                                      g_settings_get_uint (self->settings, "context-length"),
+                                      turns, n_turns, &sampling,
+                                      gemlet_conversation_settings_get_context_length (settings, self->settings),
                                       g_settings_get_uint (self->settings, "max-reply-tokens"),
                                       &error))
     {
@@ -463,7 +464,15 @@ chat_edit_resend_cb (GemletWindow  *self,
 static void
 update_context_limit (GemletWindow *self)
 {
-  guint n_ctx = g_settings_get_uint (self->settings, "context-length");
+  const GemletConversationSettings *settings =
+    self->conversation ? gemlet_conversation_get_settings (self->conversation) : NULL;
+  guint n_ctx = gemlet_engine_worker_resolve_n_ctx (self->worker,
+                                                    gemlet_conversation_settings_get_context_length (settings,
+                                                                                                     self->settings));
+
+  /* no model yet: the automatic context is not known */
+  if (n_ctx == 0)
+    n_ctx = 8192;
 
   gemlet_chat_view_set_context_limit (self->chat_view, self->worker,
                                       n_ctx > GEMLET_MESSAGE_RESERVE ? n_ctx - GEMLET_MESSAGE_RESERVE : 1,
@@ -514,15 +523,12 @@ load_model_cb (GObject      *object,
   gemlet_chat_view_focus_composer (self->chat_view);
 }
 
-void
-gemlet_window_load_model (GemletWindow *self,
-                          const char   *path)
+static void
+start_load (GemletWindow *self,
+            const char   *path)
 {
   GemletLoadSettings settings = { 0 };
   GemletEngineState state;
-
-  g_return_if_fail (GEMLET_IS_WINDOW (self));
-  g_return_if_fail (path != NULL);
 
   state = gemlet_engine_worker_get_state (self->worker);
   if (state == GEMLET_ENGINE_STATE_LOADING || state == GEMLET_ENGINE_STATE_GENERATING)
@@ -541,6 +547,136 @@ gemlet_window_load_model (GemletWindow *self,
   self->load_cancellable = g_cancellable_new ();
   gemlet_engine_worker_load_async (self->worker, path, &settings, self->load_cancellable,
                                    load_model_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  GemletWindow *self;
+  char         *path;
+} LoadRequest;
+
+static void
+load_request_free (LoadRequest *request)
+{
+  g_object_unref (request->self);
+  g_free (request->path);
+  g_free (request);
+}
+
+/* The dialog is an AdwAlertDialog or an AdwMessageDialog. */
+static void
+memory_response_cb (GObject     *dialog,
+                    const char  *response,
+                    LoadRequest *request)
+{
+  if (g_strcmp0 (response, "load") == 0)
+    start_load (request->self, request->path);
+}
+
+static void
+warn_memory (GemletWindow            *self,
+             const char              *path,
+             const GemletMemoryCheck *check)
+{
+  g_autofree char *needed = g_format_size (check->needed);
+  g_autofree char *available = g_format_size (check->available);
+  g_autofree char *body = NULL;
+  LoadRequest *request = g_new0 (LoadRequest, 1);
+
+  request->self = g_object_ref (self);
+  request->path = g_strdup (path);
+  body = g_strdup_printf (ngettext ("This model needs about %s of memory with %u token of context, "
+                                    "and only %s is available now. Loading it anyway can make this "
+                                    "computer very slow until the model is closed. Closing other "
+                                    "programs or choosing a shorter context in Preferences helps.",
+                                    "This model needs about %s of memory with %u tokens of context, "
+                                    "and only %s is available now. Loading it anyway can make this "
+                                    "computer very slow until the model is closed. Closing other "
+                                    "programs or choosing a shorter context in Preferences helps.",
+                                    check->n_ctx),
+                          needed, check->n_ctx, available);
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+  {
+    AdwDialog *dialog = adw_alert_dialog_new (_("Not Enough Memory"), body);
+
+    adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "load", _("_Load Anyway"),
+                                    NULL);
+    adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), "load", ADW_RESPONSE_DESTRUCTIVE);
+    adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), "cancel");
+    adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), "cancel");
+    g_signal_connect_data (dialog, "response", G_CALLBACK (memory_response_cb),
+                           request, (GClosureNotify) (void (*) (void)) load_request_free, 0);
+    adw_dialog_present (dialog, GTK_WIDGET (self));
+  }
+#else
+  {
+    GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Not Enough Memory"), body);
+
+    adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                      "cancel", _("_Cancel"),
+                                      "load", _("_Load Anyway"),
+                                      NULL);
+    adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "load", ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+    adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+    g_signal_connect_data (dialog, "response", G_CALLBACK (memory_response_cb),
+                           request, (GClosureNotify) (void (*) (void)) load_request_free, 0);
+    gtk_window_present (GTK_WINDOW (dialog));
+  }
+#endif
+}
+
+static void
+check_memory_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  LoadRequest *request = user_data;
+  g_autoptr(GError) error = NULL;
+  GemletMemoryCheck check = { 0 };
+
+  /* A file that cannot be estimated goes on to the load, which says why. */
+  if (!gemlet_engine_worker_check_memory_finish (GEMLET_ENGINE_WORKER (object), result, &check, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        start_load (request->self, request->path);
+    }
+  else if (!check.fits)
+    warn_memory (request->self, request->path, &check);
+  else
+    start_load (request->self, request->path);
+
+  load_request_free (request);
+}
+
+/* Loads a model after comparing what it needs (for the context it will
+ * get) with the memory available; if it does not fit, the user decides. */
+void
+gemlet_window_load_model (GemletWindow *self,
+                          const char   *path)
+{
+  GemletEngineState state;
+  LoadRequest *request;
+
+  g_return_if_fail (GEMLET_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  state = gemlet_engine_worker_get_state (self->worker);
+  if (state == GEMLET_ENGINE_STATE_LOADING || state == GEMLET_ENGINE_STATE_GENERATING)
+    {
+      gemlet_window_show_toast (self, _("Wait for the model to finish first"));
+      return;
+    }
+
+  request = g_new0 (LoadRequest, 1);
+  request->self = g_object_ref (self);
+  request->path = g_strdup (path);
+  gemlet_engine_worker_check_memory_async (self->worker, path,
+                                           g_settings_get_uint (self->settings, "context-length"),
+                                           self->cancellable, check_memory_cb, request);
 }
 
 /* ----------------------------------------------------------------- import */
@@ -583,7 +719,8 @@ gemlet_window_import_file (GemletWindow *self,
   g_return_if_fail (GEMLET_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  gemlet_import_inspect_async (file, self->cancellable, inspect_cb, g_object_ref (self));
+  gemlet_import_inspect_async (file, g_settings_get_uint (self->settings, "context-length"),
+                               self->cancellable, inspect_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -603,7 +740,7 @@ drop_cb (GemletWindow  *self,
     return FALSE;
 
   if (files->next != NULL)
-    gemlet_window_show_toast (self, _("Drop one model file at a time"));
+    gemlet_window_show_toast (self, _("Drop one model at a time: a file, or a checkpoint folder"));
 
   gemlet_window_import_file (self, files->data);
   g_slist_free (files);
@@ -885,6 +1022,19 @@ import_open_cb (GObject      *object,
   if (file != NULL)
     gemlet_window_import_file (self, file);
 }
+
+static void
+import_folder_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GemletWindow) self = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  file = gtk_file_dialog_select_folder_finish (GTK_FILE_DIALOG (object), result, NULL);
+  if (file != NULL)
+    gemlet_window_import_file (self, file);
+}
 #else
 static void
 import_chooser_response_cb (GtkNativeDialog *chooser,
@@ -904,16 +1054,179 @@ import_chooser_response_cb (GtkNativeDialog *chooser,
 }
 #endif
 
+/* A GGUF file, or a file of a mobile checkpoint folder (which stands for
+ * the folder); win.import-model-folder picks the folder itself. */
 static void
 import_model_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
   GemletWindow *self = GEMLET_WINDOW (widget);
+  gboolean folder = g_str_equal (action_name, "win.import-model-folder");
+  const char *title = folder ? _("Import Model Folder") : _("Import Model File");
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, _("GGUF Models"));
+  gtk_file_filter_set_name (filter, _("Gemma Models (GGUF, mobile checkpoint)"));
   gtk_file_filter_add_pattern (filter, "*.gguf");
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_filter_add_pattern (filter, "config.json");
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  {
+    g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+    g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+
+    gtk_file_dialog_set_title (dialog, title);
+    gtk_file_dialog_set_accept_label (dialog, _("_Import"));
+    if (folder)
+      gtk_file_dialog_select_folder (dialog, GTK_WINDOW (self), self->cancellable,
+                                     import_folder_cb, g_object_ref (self));
+    else
+      {
+        g_list_store_append (filters, filter);
+        gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+        gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
+                              import_open_cb, g_object_ref (self));
+      }
+  }
+#else
+  {
+    GtkFileChooserNative *chooser;
+
+    chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
+                                           folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                                  : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                           _("_Import"), _("_Cancel"));
+    if (!folder)
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+    g_signal_connect (chooser, "response", G_CALLBACK (import_chooser_response_cb), self);
+    gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  }
+#endif
+}
+
+/* ------------------------------------------------- export, import, settings */
+
+typedef struct
+{
+  GemletWindow               *self;
+  GemletConversation         *conversation;
+  GemletConversationFileType  type;
+  GFile                      *file;
+} ExportData;
+
+static void
+export_data_free (ExportData *data)
+{
+  g_object_unref (data->self);
+  g_object_unref (data->conversation);
+  g_clear_object (&data->file);
+  g_free (data);
+}
+
+static void
+export_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ExportData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gemlet_conversation_doc_write_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error_dialog (data->self, _("Could Not Export the Conversation"), error->message);
+    }
+  else
+    {
+      g_autofree char *name = g_file_get_basename (data->file);
+      g_autofree char *text = g_strdup_printf (_("Exported to “%s”"), name);
+
+      gemlet_window_show_toast (data->self, text);
+    }
+
+  export_data_free (data);
+}
+
+/* The snapshot is taken now, on the main thread; serialising and writing
+ * happen on a worker thread. */
+static void
+export_write (ExportData *data)
+{
+  GemletConversationDoc *doc = gemlet_conversation_doc_new_from_conversation (data->conversation);
+
+  gemlet_conversation_doc_write_async (doc, data->type, data->file, data->self->cancellable,
+                                       export_written_cb, data);
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+export_save_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ExportData *data = user_data;
+
+  data->file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (object), result, NULL);
+  if (data->file == NULL)
+    {
+      export_data_free (data);
+      return;
+    }
+  export_write (data);
+}
+#else
+static void
+export_chooser_response_cb (GtkNativeDialog *chooser,
+                            int              response,
+                            ExportData      *data)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    data->file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+
+  if (data->file == NULL)
+    {
+      export_data_free (data);
+      return;
+    }
+  export_write (data);
+}
+#endif
+
+static void
+export_choose_file (ExportData *data)
+{
+  GemletWindow *self = data->self;
+  g_autoptr(GemletConversationDoc) doc = gemlet_conversation_doc_new ();
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autofree char *name = NULL;
+  const char *title;
+
+  if (data->file != NULL)
+    {
+      export_write (data);
+      return;
+    }
+
+  g_free (doc->title);
+  doc->title = g_strdup (gemlet_conversation_get_title (data->conversation));
+  name = gemlet_conversation_doc_suggest_file_name (doc, data->type);
+  if (data->type == GEMLET_CONVERSATION_FILE_JSON)
+    {
+      title = _("Export Conversation as JSON");
+      gtk_file_filter_set_name (filter, _("JSON Files"));
+      gtk_file_filter_add_pattern (filter, "*.json");
+    }
+  else
+    {
+      title = _("Export Conversation as Markdown");
+      gtk_file_filter_set_name (filter, _("Markdown Files"));
+      gtk_file_filter_add_pattern (filter, "*.md");
+    }
 
 #if GTK_CHECK_VERSION (4, 10, 0)
   {
@@ -921,25 +1234,242 @@ import_model_action (GtkWidget  *widget,
     g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
 
     g_list_store_append (filters, filter);
-    gtk_file_dialog_set_title (dialog, _("Import Model File"));
-    gtk_file_dialog_set_accept_label (dialog, _("_Import"));
+    gtk_file_dialog_set_title (dialog, title);
+    gtk_file_dialog_set_accept_label (dialog, _("_Export"));
+    gtk_file_dialog_set_initial_name (dialog, name);
     gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
-    gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
-                          import_open_cb, g_object_ref (self));
+    gtk_file_dialog_save (dialog, GTK_WINDOW (self), self->cancellable, export_save_cb, data);
   }
 #else
   {
     GtkFileChooserNative *chooser;
 
-    chooser = gtk_file_chooser_native_new (_("Import Model File"), GTK_WINDOW (self),
-                                           GTK_FILE_CHOOSER_ACTION_OPEN,
-                                           _("_Import"), _("_Cancel"));
+    chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                           _("_Export"), _("_Cancel"));
     gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
     gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-    g_signal_connect (chooser, "response", G_CALLBACK (import_chooser_response_cb), self);
+    g_signal_connect (chooser, "response", G_CALLBACK (export_chooser_response_cb), data);
     gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
   }
 #endif
+}
+
+static void
+export_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ExportData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gemlet_store_load_messages_finish (GEMLET_STORE (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error_dialog (data->self, _("Could Not Export the Conversation"), error->message);
+      export_data_free (data);
+      return;
+    }
+
+  export_choose_file (data);
+}
+
+/**
+ * gemlet_window_export_conversation:
+ * @file: (nullable): where to write; NULL asks with a file chooser
+ *
+ * Writes a conversation as Markdown or JSON, without blocking the window;
+ * the outcome is a toast, or a dialog saying why it failed.
+ */
+void
+gemlet_window_export_conversation (GemletWindow               *self,
+                                   GemletConversation         *conversation,
+                                   GemletConversationFileType  type,
+                                   GFile                      *file)
+{
+  ExportData *data;
+
+  g_return_if_fail (GEMLET_IS_WINDOW (self));
+  g_return_if_fail (GEMLET_IS_CONVERSATION (conversation));
+
+  data = g_new0 (ExportData, 1);
+  data->self = g_object_ref (self);
+  data->conversation = g_object_ref (conversation);
+  data->type = type;
+  data->file = file ? g_object_ref (file) : NULL;
+
+  if (!gemlet_conversation_get_messages_loaded (conversation))
+    gemlet_store_load_messages_async (self->store, conversation, self->cancellable, export_loaded_cb, data);
+  else
+    export_choose_file (data);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  GemletWindow *self = GEMLET_WINDOW (widget);
+  GemletConversation *conversation = conversation_for_parameter (self, parameter);
+
+  if (conversation == NULL)
+    {
+      gemlet_window_show_toast (self, _("There is no conversation to export"));
+      return;
+    }
+
+  gemlet_window_export_conversation (self, conversation,
+                                     g_str_equal (action_name, "win.export-json")
+                                       ? GEMLET_CONVERSATION_FILE_JSON : GEMLET_CONVERSATION_FILE_MARKDOWN,
+                                     NULL);
+}
+
+static void
+import_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GemletWindow) self = user_data;
+  g_autoptr(GemletConversationDoc) doc = NULL;
+  g_autoptr(GError) error = NULL;
+  GemletConversation *conversation;
+  g_autofree char *text = NULL;
+
+  doc = gemlet_conversation_doc_read_finish (result, &error);
+  if (doc == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error_dialog (self, _("Could Not Import the Conversation"), error->message);
+      return;
+    }
+
+  if (!gemlet_store_is_open (self->store))
+    {
+      show_error_dialog (self, _("Could Not Import the Conversation"),
+                         _("Conversations cannot be saved, so none can be imported."));
+      return;
+    }
+
+  conversation = gemlet_store_import_conversation (self->store, doc->title, doc->created,
+                                                   &doc->settings, doc->messages);
+  gemlet_window_show_conversation (self, conversation);
+  show_content (self);
+  text = g_strdup_printf (_("Imported “%s”"), *doc->title ? doc->title : _("New Conversation"));
+  gemlet_window_show_toast (self, text);
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+import_conversation_open_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GemletWindow) self = user_data;
+  g_autoptr(GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (object), result, NULL);
+
+  if (file != NULL)
+    gemlet_window_import_conversation (self, file);
+}
+#else
+static void
+import_conversation_response_cb (GtkNativeDialog *chooser,
+                                 int              response,
+                                 GemletWindow    *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        gemlet_window_import_conversation (self, file);
+    }
+
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+#endif
+
+/**
+ * gemlet_window_import_conversation:
+ * @file: (nullable): a conversation exported as JSON; NULL asks with a file
+ *   chooser
+ *
+ * Reads the file on a worker thread and adds the conversation to the list;
+ * a file that is not one gets a dialog saying what is wrong with it.
+ */
+void
+gemlet_window_import_conversation (GemletWindow *self,
+                                   GFile        *file)
+{
+  g_return_if_fail (GEMLET_IS_WINDOW (self));
+
+  if (file != NULL)
+    {
+      gemlet_conversation_doc_read_async (file, self->cancellable, import_read_cb, g_object_ref (self));
+      return;
+    }
+
+  {
+    g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+    gtk_file_filter_set_name (filter, _("Conversations Exported as JSON"));
+    gtk_file_filter_add_pattern (filter, "*.json");
+#if GTK_CHECK_VERSION (4, 10, 0)
+    {
+      g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+      g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+
+      g_list_store_append (filters, filter);
+      gtk_file_dialog_set_title (dialog, _("Import Conversation"));
+      gtk_file_dialog_set_accept_label (dialog, _("_Import"));
+      gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+      gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
+                            import_conversation_open_cb, g_object_ref (self));
+    }
+#else
+    {
+      GtkFileChooserNative *chooser;
+
+      chooser = gtk_file_chooser_native_new (_("Import Conversation"), GTK_WINDOW (self),
+                                             GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+      g_signal_connect (chooser, "response", G_CALLBACK (import_conversation_response_cb), self);
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+    }
+#endif
+  }
+}
+
+static void
+import_conversation_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  gemlet_window_import_conversation (GEMLET_WINDOW (widget), NULL);
+}
+
+static void
+conversation_settings_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  GemletWindow *self = GEMLET_WINDOW (widget);
+  GemletConversation *conversation = conversation_for_parameter (self, parameter);
+  GtkWidget *dialog;
+
+  if (conversation == NULL && gemlet_store_is_open (self->store))
+    {
+      /* Settings before the first message: for a new conversation. */
+      conversation = gemlet_store_create_conversation (self->store, "");
+      gemlet_window_show_conversation (self, conversation);
+    }
+  if (conversation == NULL)
+    return;
+
+  dialog = gemlet_conversation_settings_dialog_new (GTK_WINDOW (self), self->store, conversation,
+                                                    self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -1129,14 +1659,26 @@ gemlet_window_class_init (GemletWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.choose-model", NULL, choose_model_action);
   gtk_widget_class_install_action (widget_class, "win.import-model", NULL, import_model_action);
+  gtk_widget_class_install_action (widget_class, "win.import-model-folder", NULL, import_model_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
   gtk_widget_class_install_action (widget_class, "win.show-memory", NULL, show_memory_action);
+  gtk_widget_class_install_action (widget_class, "win.export-markdown", "x", export_action);
+  gtk_widget_class_install_action (widget_class, "win.export-json", "x", export_action);
+  gtk_widget_class_install_action (widget_class, "win.import-conversation", NULL, import_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.conversation-settings", "x", conversation_settings_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.show-memory", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.import-model", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.import-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export-markdown", "x", (gint64)0);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_E, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.export-json", "x", (gint64)0);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.conversation-settings", "x", (gint64)0);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.rename-conversation", "x", (gint64)0);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK, "win.delete-conversation", "x", (gint64)0);
 }

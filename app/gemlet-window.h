@@ -8,6 +8,7 @@
 
 #include "gemlet-application.h"
 #include "gemlet-conversation.h"
+#include "gemlet-conversation-io.h"
 
 G_BEGIN_DECLS
 
@@ -27,5 +28,11 @@ void                gemlet_window_show_conversation (GemletWindow      *self,
 GemletConversation *gemlet_window_get_conversation (GemletWindow       *self);
 void                gemlet_window_send             (GemletWindow       *self,
                                                     const char         *text);
+void                gemlet_window_export_conversation (GemletWindow               *self,
+                                                       GemletConversation         *conversation,
+                                                       GemletConversationFileType  type,
+                                                       GFile                      *file);
+void                gemlet_window_import_conversation (GemletWindow *self,
+                                                       GFile        *file);
 
 G_END_DECLS

@@ -72,7 +72,14 @@ attention_block (gm_session *s, uint32_t il, int32_t n)
   for (int32_t t = 0; t < n; t++)
     gm_rms_norm (scr->x + t * H, L->attn_norm, scr->xn + t * H, H, hp->rms_eps);
 
-  gm_matmul (s->mm, &L->wq, scr->xn, n, scr->q);
+  /* q, k and v share their input: one pass of the pool (gm_matmul_multi) */
+  {
+    const bool own = hp->kv_source[il] == il;
+    const gm_weight *w[3] = { &L->wq, &L->wk, &L->wv };
+    float *y[3] = { scr->q, scr->k, scr->v };
+
+    gm_matmul_multi (s->mm, !own ? 1 : L->wv.data != NULL ? 3 : 2, w, scr->xn, n, y);
+  }
   norm_rope_heads (hp, scr->q, n, hp->n_head, D, L->q_norm, rope, n_rot);
 
   if (hp->kv_source[il] == il)
@@ -80,10 +87,7 @@ attention_block (gm_session *s, uint32_t il, int32_t n)
       const uint32_t nkv = hp->n_head_kv[il];
       gm_kv_layer *c = &s->kv.layers[il];
 
-      gm_matmul (s->mm, &L->wk, scr->xn, n, scr->k);
-      if (L->wv.data != NULL)
-        gm_matmul (s->mm, &L->wv, scr->xn, n, scr->v);
-      else
+      if (L->wv.data == NULL)
         memcpy (scr->v, scr->k, (size_t) n * c->width * sizeof (float));
       norm_rope_heads (hp, scr->k, n, nkv, D, L->k_norm, rope, n_rot);
       norm_rope_heads (hp, scr->v, n, nkv, D, NULL, NULL, 0);
@@ -110,8 +114,12 @@ ffn_block (gm_session *s, uint32_t il, int32_t n)
 
   for (int32_t t = 0; t < n; t++)
     gm_rms_norm (scr->x + t * H, L->ffn_norm, scr->xn + t * H, H, hp->rms_eps);
-  gm_matmul (s->mm, &L->ffn_gate, scr->xn, n, scr->gate);
-  gm_matmul (s->mm, &L->ffn_up, scr->xn, n, scr->up);
+  {
+    const gm_weight *w[2] = { &L->ffn_gate, &L->ffn_up };
+    float *y[2] = { scr->gate, scr->up };
+
+    gm_matmul_multi (s->mm, 2, w, scr->xn, n, y);
+  }
   gk_geglu (scr->gate, scr->up, scr->gate, (int64_t) n * F, gelu_mode (m));
   gm_matmul (s->mm, &L->ffn_down, scr->gate, n, scr->o);
   norm_add (hp, scr->x, scr->o, L->post_ffw_norm, n);

@@ -115,6 +115,9 @@ void gm_model_free (gm_model *model);
 
 const gm_checkpoint_info *gm_model_info (const gm_model *model);
 int32_t gm_model_n_vocab (const gm_model *model);
+/* The vision/audio projector file loaded beside the model (text_only off and
+ * a "*mmproj*.gguf" in the model's folder), or NULL. */
+const char *gm_model_projector_path (const gm_model *model);
 int32_t gm_model_bos (const gm_model *model);
 bool gm_token_is_eog (const gm_model *model, int32_t token);
 
@@ -227,7 +230,10 @@ gm_status gm_session_eval (gm_session *s, const int32_t *tokens, size_t n, float
                            bool all_logits, gm_error *err);
 
 /* Called per generated token with its text (complete UTF-8 only); return
- * false to stop. */
+ * false to stop. When generation ends with an incomplete UTF-8 character
+ * pending, one last call passes GM_TOKEN_NONE and its replacement text
+ * (U+FFFD), so the streamed text always equals the detokenized reply. */
+#define GM_TOKEN_NONE (-1)
 typedef bool (*gm_token_fn) (int32_t token, const char *text, size_t len, void *user);
 
 typedef struct {
@@ -262,15 +268,59 @@ typedef struct {
   uint64_t scratch;                 /* activation buffers */
   uint64_t process_rss;             /* whole process, from /proc */
   uint64_t system_available;        /* MemAvailable */
+  uint64_t projector;               /* vision/audio projector weights (text_only off) */
 } gm_memory;
 
 /* session may be NULL. Cheap enough to call twice a second, also from
  * another thread while the session generates. */
 void gm_memory_report (const gm_model *model, const gm_session *session, gm_memory *out);
 
-/* Estimate before loading: the file's real tensor sizes plus the KV cache for
- * n_ctx tokens. */
+/* Estimate before loading: the file's real tensor sizes plus the KV cache and
+ * scratch of a session with default options and n_ctx tokens (0 = the
+ * default context, min(trained context, 8192)); same as
+ * gm_estimate_memory_opts with opts->n_ctx = n_ctx. */
 gm_status gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *err);
+
+/* How a session's KV cache is laid out, per kind of layer. Sliding-window
+ * layers keep a ring of swa_slots positions (the window, one micro-batch and
+ * 512 slots of slack so a short truncation needs no re-evaluation, rounded
+ * up to 256 and at most the rounded-up context); full-attention layers keep
+ * full_slots = n_ctx rounded up to 256; KV-shared layers read an earlier
+ * layer's cache and hold nothing. */
+typedef struct {
+  uint32_t n_ctx;
+  uint32_t n_layer_swa;          /* sliding-window layers with their own K/V */
+  uint32_t n_layer_full;         /* full-attention layers with their own K/V */
+  uint32_t n_layer_shared_swa;   /* sliding-window layers reading another's cache */
+  uint32_t n_layer_shared_full;  /* full-attention layers reading another's cache */
+  uint32_t swa_slots, full_slots;
+  uint64_t bytes_per_token_swa;  /* K+V bytes of one position, all owning SWA layers */
+  uint64_t bytes_per_token_full; /* K+V bytes of one position, all owning full layers */
+  uint32_t bytes_per_value;      /* 4 (F32) or 2 (F16, kv_f16) */
+  uint64_t bytes;                /* swa_slots·per_token_swa + full_slots·per_token_full */
+} gm_kv_layout;
+
+/* The estimate for a session created with opts (NULL = defaults): n_ctx
+ * (0 = default), n_ubatch, kv_f16 and n_threads (0 = physical cores) are
+ * taken as gm_session_new takes them, so out->kv_cache and out->scratch are
+ * exactly what such a session allocates (gm_memory_report's kv_cache and
+ * scratch). layout (may be NULL) receives the KV layout behind kv_cache.
+ * GGUF files and mobile checkpoints alike. */
+gm_status gm_estimate_memory_opts (const char *path, const gm_session_opts *opts, gm_memory *out,
+                                   gm_kv_layout *layout, gm_error *err);
+
+/* The largest context worth offering within budget_bytes: the biggest of
+ * 2048, 4096, 8192, ... (and the trained context itself as the last step),
+ * never above the model's trained context, whose estimate with default
+ * session options (weights_resident + kv_cache + scratch; the memory-mapped
+ * per-layer embedding table is left to the page cache) fits. If not even
+ * 2048 fits, *n_ctx_out is 2048 (or the trained context if smaller) and
+ * GM_OK is returned: the caller compares the estimate and warns. */
+gm_status gm_suggest_n_ctx (const char *path, uint64_t budget_bytes, uint32_t *n_ctx_out,
+                            gm_error *err);
+/* The same for sessions created with opts (its n_ctx is ignored). */
+gm_status gm_suggest_n_ctx_opts (const char *path, const gm_session_opts *opts,
+                                 uint64_t budget_bytes, uint32_t *n_ctx_out, gm_error *err);
 
 #ifdef __cplusplus
 }

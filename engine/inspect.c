@@ -9,7 +9,9 @@
 #include "gemlet-kernels.h"
 #include "gguf.h"
 #include "hparams.h"
+#include "kv-cache.h"
 #include "mobile-model.h"
+#include "session.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,6 +120,56 @@ describe_container (const gguf_file *f, gm_checkpoint_info *info)
     }
 }
 
+static uint32_t
+default_n_ctx (const gm_hparams *hp)
+{
+  return hp->n_ctx_train > 0 && hp->n_ctx_train < GM_DEFAULT_N_CTX ? hp->n_ctx_train
+                                                                    : GM_DEFAULT_N_CTX;
+}
+
+/* KV bytes a session allocates: slot counts from gm_kv_caps (the function
+ * gm_kv_init sizes the cache with), K and V of n_head_kv·head_dim values per
+ * slot on each owning layer, nothing on layers that read another's cache. */
+static uint64_t
+kv_layout (const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch, bool f16, gm_kv_layout *out)
+{
+  gm_kv_layout l;
+  const uint32_t bpv = f16 ? 2 : 4;
+
+  memset (&l, 0, sizeof l);
+  l.n_ctx = n_ctx;
+  l.bytes_per_value = bpv;
+  gm_kv_caps (hp, n_ctx, n_ubatch, GM_KV_SWA_SLACK, &l.swa_slots, &l.full_slots);
+  for (uint32_t il = 0; il < hp->n_layer; il++)
+    {
+      const uint64_t per_token
+        = 2ull * hp->n_head_kv[il] * gm_hparams_head_dim (hp, il) * bpv;
+
+      if (hp->kv_source[il] != il)
+        {
+          if (hp->is_swa[il])
+            l.n_layer_shared_swa++;
+          else
+            l.n_layer_shared_full++;
+        }
+      else if (hp->is_swa[il])
+        {
+          l.n_layer_swa++;
+          l.bytes_per_token_swa += per_token;
+        }
+      else
+        {
+          l.n_layer_full++;
+          l.bytes_per_token_full += per_token;
+        }
+    }
+  l.bytes = (uint64_t) l.swa_slots * l.bytes_per_token_swa
+            + (uint64_t) l.full_slots * l.bytes_per_token_full;
+  if (out != NULL)
+    *out = l;
+  return l.bytes;
+}
+
 static void
 describe_gemma4 (const gm_hparams *hp, gm_checkpoint_info *info)
 {
@@ -146,11 +198,9 @@ describe_gemma4 (const gm_hparams *hp, gm_checkpoint_info *info)
             info->variant == GM_VARIANT_GEMMA4_OTHER ? "not a known Gemma 4 size: " : "",
             hp->n_layer, hp->n_embd);
 
-  info->default_n_ctx = hp->n_ctx_train > 0 && hp->n_ctx_train < GM_DEFAULT_N_CTX
-                          ? hp->n_ctx_train
-                          : GM_DEFAULT_N_CTX;
-  /* The engine's KV cache is F32 for now. */
-  info->kv_cache_bytes = gm_hparams_kv_bytes (hp, info->default_n_ctx, 4);
+  info->default_n_ctx = default_n_ctx (hp);
+  /* what a session with default options allocates (F32 K/V) */
+  info->kv_cache_bytes = kv_layout (hp, info->default_n_ctx, GM_MAX_UBATCH, false, NULL);
 }
 
 /* Opens path; on failure fills err (I/O vs malformed). */
@@ -243,61 +293,229 @@ mem_available (void)
   return (uint64_t) kb * 1024;
 }
 
-gm_status
-gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *err)
+/* Activation buffers of a session (session.c's scratch_init plus the
+ * matrix-product scratch of matmul.c), for U-token micro-batches, n_slots
+ * attention slots and n_threads threads. max_row is the widest weight input
+ * the model registers: every matrix the forward pass multiplies by, and on
+ * mobile checkpoints the per-layer embedding table too. */
+static uint64_t
+scratch_bytes (const gm_hparams *hp, bool mobile, uint32_t U, uint32_t n_slots, int n_threads,
+               bool f16)
 {
-  gm_checkpoint_info *info;
-  gm_hparams *hp;
-  gguf_file *f;
-  char msg[256];
-  gm_status st = GM_OK;
+  const uint64_t dmax = hp->head_dim_full > hp->head_dim_swa ? hp->head_dim_full : hp->head_dim_swa;
+  const uint64_t LP = (uint64_t) hp->n_embd_per_layer * hp->n_layer;
+  uint64_t kvmax = 0, ffmax = 0, floats = 0, bytes, max_row = hp->n_embd, deq;
 
-  if (path == NULL || out == NULL)
-    return gm_error_set (err, GM_ERR_INVALID, "gm_estimate_memory: path and out are required");
-  memset (out, 0, sizeof *out);
-  f = gm_path_is_mobile (path) ? NULL : open_checked (path, err);
-  if (f == NULL && !gm_path_is_mobile (path))
+  for (uint32_t il = 0; il < hp->n_layer; il++)
+    {
+      kvmax = hp->n_head_kv[il] > kvmax ? hp->n_head_kv[il] : kvmax;
+      ffmax = hp->n_ff[il] > ffmax ? hp->n_ff[il] : ffmax;
+      if ((uint64_t) hp->n_head * gm_hparams_head_dim (hp, il) > max_row)
+        max_row = (uint64_t) hp->n_head * gm_hparams_head_dim (hp, il);
+    }
+  if (ffmax > max_row)
+    max_row = ffmax;
+  if (hp->n_embd_per_layer > max_row)
+    max_row = hp->n_embd_per_layer;
+  if (mobile && hp->n_embd_per_layer > 0 && LP > max_row)
+    max_row = LP;
+
+  {
+    const uint64_t sizes[] = {
+      (uint64_t) U * hp->n_embd, (uint64_t) U * hp->n_embd,              /* x, xn */
+      (uint64_t) U * hp->n_head * dmax,                                  /* q */
+      (uint64_t) U * kvmax * dmax, (uint64_t) U * kvmax * dmax,          /* k, v */
+      (uint64_t) U * hp->n_head * dmax,                                  /* att */
+      (uint64_t) U * hp->n_embd,                                         /* o */
+      (uint64_t) U * ffmax, (uint64_t) U * ffmax,                        /* gate, up */
+      (uint64_t) U * LP, LP,                                             /* ple, ple_tok */
+      (uint64_t) U * hp->n_embd_per_layer,                               /* pg */
+      (uint64_t) U * hp->n_rot_swa, (uint64_t) U * hp->n_rot_full,      /* rope */
+    };
+    /* one float at least per buffer, as scratch_alloc does */
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+      floats += sizes[i] > 0 ? sizes[i] : 1;
+  }
+  floats += (uint64_t) n_threads * GM_ATTN_QCHUNK * n_slots; /* scores */
+  bytes = floats * sizeof (float);
+  if (f16) /* F16 copies of Q / probabilities */
+    bytes += (uint64_t) n_threads * GM_ATTN_QCHUNK * (n_slots > dmax ? n_slots : dmax)
+             * sizeof (uint16_t);
+  /* matmul.c: per-thread dequantization blocks and the rounded activations */
+  deq = max_row > 256 * 1024 ? max_row : 256 * 1024;
+  bytes += (uint64_t) n_threads * deq * sizeof (float) + max_row * U * sizeof (float);
+  return bytes;
+}
+
+/* Reads the hyper-parameters and resident/on-demand weight sizes of a GGUF
+ * or mobile checkpoint. */
+static gm_status
+read_checkpoint (const char *path, gm_checkpoint_info *info, gm_hparams *hp, bool *mobile,
+                 gm_error *err)
+{
+  char msg[256];
+  gguf_file *f;
+
+  *mobile = gm_path_is_mobile (path);
+  if (*mobile)
+    return gm_mobile_describe (path, info, hp, err);
+  f = open_checked (path, err);
+  if (f == NULL)
     return err ? err->code : GM_ERR_FORMAT;
-  info = calloc (1, sizeof *info);
-  hp = malloc (sizeof *hp);
-  if (info == NULL || hp == NULL)
-    st = gm_error_set (err, GM_ERR_NOMEM, "out of memory");
-  else if (f == NULL)
+  if (!gm_hparams_load (f, hp, msg, sizeof msg))
     {
-      /* mobile checkpoint (mobile-inspect.c) */
-      st = gm_mobile_describe (path, info, hp, err);
-      if (st == GM_OK)
-        {
-          out->weights_resident = info->weights_resident_bytes;
-          out->weights_on_demand = info->weights_on_demand_bytes;
-          if (n_ctx == 0)
-            n_ctx = hp->n_ctx_train > 0 && hp->n_ctx_train < GM_DEFAULT_N_CTX ? hp->n_ctx_train
-                                                                              : GM_DEFAULT_N_CTX;
-          out->kv_cache = gm_hparams_kv_bytes (hp, n_ctx, 4);
-          out->system_available = mem_available ();
-        }
+      gguf_close (f);
+      return gm_error_set (err, GM_ERR_UNSUPPORTED, "not a Gemma 4 model Gemlet can run: %s", msg);
     }
-  else if (!gm_hparams_load (f, hp, msg, sizeof msg))
-    st = gm_error_set (err, GM_ERR_UNSUPPORTED, "not a Gemma 4 model Gemlet can run: %s", msg);
-  else
-    {
-      describe_container (f, info);
-      out->weights_resident = info->weights_resident_bytes;
-      out->weights_on_demand = info->weights_on_demand_bytes;
-      if (n_ctx == 0)
-        n_ctx = hp->n_ctx_train > 0 && hp->n_ctx_train < GM_DEFAULT_N_CTX ? hp->n_ctx_train
-                                                                          : GM_DEFAULT_N_CTX;
-      out->kv_cache = gm_hparams_kv_bytes (hp, n_ctx, 4);
-      out->system_available = mem_available ();
-    }
-  free (info);
-  free (hp);
-  if (f != NULL)
-    gguf_close (f);
-  if (st == GM_OK && err != NULL)
+  describe_container (f, info);
+  gguf_close (f);
+  return GM_OK;
+}
+
+/* The estimate from parsed headers, sized exactly as gm_session_new sizes a
+ * session with opts. */
+static void
+estimate (const gm_checkpoint_info *info, const gm_hparams *hp, bool mobile,
+          const gm_session_opts *opts, gm_memory *out, gm_kv_layout *layout)
+{
+  const uint32_t n_ctx = opts->n_ctx > 0 ? opts->n_ctx : default_n_ctx (hp);
+  /* session.c: 0 or ≥ GM_MAX_UBATCH means GM_MAX_UBATCH */
+  const uint32_t U = opts->n_ubatch > 0 && opts->n_ubatch < GM_MAX_UBATCH ? opts->n_ubatch
+                                                                          : GM_MAX_UBATCH;
+  const int n_threads = opts->n_threads > 0 ? opts->n_threads : gm_physical_cores ();
+  gm_kv_layout l;
+
+  memset (out, 0, sizeof *out);
+  out->weights_resident = info->weights_resident_bytes;
+  out->weights_on_demand = info->weights_on_demand_bytes;
+  out->kv_cache = kv_layout (hp, n_ctx, U, opts->kv_f16, &l);
+  /* a score row spans every slot scanned, padding included */
+  out->scratch = scratch_bytes (hp, mobile, U, l.full_slots > l.swa_slots ? l.full_slots : l.swa_slots,
+                                n_threads, opts->kv_f16);
+  out->system_available = mem_available ();
+  if (layout != NULL)
+    *layout = l;
+}
+
+static gm_status
+check_n_ctx (const gm_hparams *hp, uint32_t n_ctx, gm_error *err)
+{
+  if (hp->n_ctx_train > 0 && n_ctx > hp->n_ctx_train)
+    return gm_error_set (err, GM_ERR_INVALID, "n_ctx %u exceeds the model's trained context %u",
+                         n_ctx, hp->n_ctx_train);
+  return GM_OK;
+}
+
+static void
+clear_error (gm_error *err)
+{
+  if (err != NULL)
     {
       err->code = GM_OK;
       err->message[0] = '\0';
     }
+}
+
+gm_status
+gm_estimate_memory_opts (const char *path, const gm_session_opts *opts, gm_memory *out,
+                         gm_kv_layout *layout, gm_error *err)
+{
+  gm_session_opts defaults;
+  gm_checkpoint_info *info;
+  gm_hparams *hp;
+  bool mobile = false;
+  gm_status st;
+
+  if (path == NULL || out == NULL)
+    return gm_error_set (err, GM_ERR_INVALID, "gm_estimate_memory: path and out are required");
+  memset (out, 0, sizeof *out);
+  if (opts == NULL)
+    {
+      gm_session_opts_init (&defaults);
+      opts = &defaults;
+    }
+  info = calloc (1, sizeof *info);
+  hp = malloc (sizeof *hp);
+  if (info == NULL || hp == NULL)
+    st = gm_error_set (err, GM_ERR_NOMEM, "out of memory");
+  else if ((st = read_checkpoint (path, info, hp, &mobile, err)) == GM_OK
+           && (st = check_n_ctx (hp, opts->n_ctx, err)) == GM_OK)
+    estimate (info, hp, mobile, opts, out, layout);
+  free (info);
+  free (hp);
+  if (st == GM_OK)
+    clear_error (err);
   return st;
+}
+
+gm_status
+gm_estimate_memory (const char *path, uint32_t n_ctx, gm_memory *out, gm_error *err)
+{
+  gm_session_opts opts;
+
+  gm_session_opts_init (&opts);
+  opts.n_ctx = n_ctx;
+  return gm_estimate_memory_opts (path, &opts, out, NULL, err);
+}
+
+/* Contexts the suggestion steps through: powers of two from 2048 up, and the
+ * trained context itself when that is not a power of two. */
+#define GM_SUGGEST_MIN_N_CTX 2048u
+/* When a file does not say how long its training context was. */
+#define GM_SUGGEST_MAX_N_CTX 131072u
+
+gm_status
+gm_suggest_n_ctx_opts (const char *path, const gm_session_opts *opts, uint64_t budget_bytes,
+                       uint32_t *n_ctx_out, gm_error *err)
+{
+  gm_session_opts o;
+  gm_checkpoint_info *info;
+  gm_hparams *hp;
+  bool mobile = false;
+  gm_status st;
+
+  if (path == NULL || n_ctx_out == NULL)
+    return gm_error_set (err, GM_ERR_INVALID, "gm_suggest_n_ctx: path and n_ctx_out are required");
+  if (opts != NULL)
+    o = *opts;
+  else
+    gm_session_opts_init (&o);
+  info = calloc (1, sizeof *info);
+  hp = malloc (sizeof *hp);
+  if (info == NULL || hp == NULL)
+    st = gm_error_set (err, GM_ERR_NOMEM, "out of memory");
+  else if ((st = read_checkpoint (path, info, hp, &mobile, err)) == GM_OK)
+    {
+      const uint32_t max = hp->n_ctx_train > 0 ? hp->n_ctx_train : GM_SUGGEST_MAX_N_CTX;
+      const uint32_t min = max < GM_SUGGEST_MIN_N_CTX ? max : GM_SUGGEST_MIN_N_CTX;
+      uint32_t best = min;
+      uint64_t n = min;
+
+      /* the estimate grows with n_ctx: stop at the first step that does not fit */
+      for (;;)
+        {
+          gm_memory m;
+
+          o.n_ctx = (uint32_t) n;
+          estimate (info, hp, mobile, &o, &m, NULL);
+          if (m.weights_resident + m.kv_cache + m.scratch > budget_bytes)
+            break;
+          best = (uint32_t) n;
+          if (n == max)
+            break;
+          n = n * 2 > max ? max : n * 2;
+        }
+      *n_ctx_out = best;
+    }
+  free (info);
+  free (hp);
+  if (st == GM_OK)
+    clear_error (err);
+  return st;
+}
+
+gm_status
+gm_suggest_n_ctx (const char *path, uint64_t budget_bytes, uint32_t *n_ctx_out, gm_error *err)
+{
+  return gm_suggest_n_ctx_opts (path, NULL, budget_bytes, n_ctx_out, err);
 }

@@ -21,13 +21,25 @@ ring_init (gm_kv_ring *ring, uint32_t cap)
   return true;
 }
 
+void
+gm_kv_caps (const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch, uint32_t swa_slack,
+            uint32_t *swa_cap_out, uint32_t *full_cap_out)
+{
+  /* the window's n_swa − 1 older keys plus the batch must fit at once */
+  uint64_t swa_cap = (uint64_t) hp->n_swa - 1 + n_ubatch + swa_slack;
+
+  if (swa_cap > n_ctx)
+    swa_cap = n_ctx;
+  /* whole pad blocks: empty slots are masked, never read as keys */
+  *swa_cap_out = (uint32_t) ((swa_cap + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD);
+  *full_cap_out = (uint32_t) (((uint64_t) n_ctx + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD);
+}
+
 bool
 gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch,
             uint32_t swa_slack, bool f16)
 {
-  /* the window's n_swa − 1 older keys plus the batch must fit at once */
-  uint64_t swa_cap = (uint64_t) hp->n_swa - 1 + n_ubatch + swa_slack;
-  uint64_t full_cap;
+  uint32_t swa_cap, full_cap;
 
   memset (kv, 0, sizeof *kv);
   kv->n_layer = hp->n_layer;
@@ -35,12 +47,8 @@ gm_kv_init (gm_kv_cache *kv, const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ub
   kv->n_ctx = n_ctx;
   kv->type = f16 ? GK_TYPE_F16 : GK_TYPE_F32;
   kv->elem_size = f16 ? sizeof (uint16_t) : sizeof (float);
-  if (swa_cap > n_ctx)
-    swa_cap = n_ctx;
-  /* whole pad blocks: empty slots are masked, never read as keys */
-  swa_cap = (swa_cap + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD;
-  full_cap = ((uint64_t) n_ctx + GM_KV_PAD - 1) / GM_KV_PAD * GM_KV_PAD;
-  if (!ring_init (&kv->full, (uint32_t) full_cap) || !ring_init (&kv->swa, (uint32_t) swa_cap))
+  gm_kv_caps (hp, n_ctx, n_ubatch, swa_slack, &swa_cap, &full_cap);
+  if (!ring_init (&kv->full, full_cap) || !ring_init (&kv->swa, swa_cap))
     {
       gm_kv_free (kv);
       return false;

@@ -48,6 +48,13 @@ typedef struct {
  * this far keeps the cache usable without re-evaluation. */
 #define GM_KV_SWA_SLACK 512
 
+/* Slots of the sliding-window ring and of the full-attention cache for a
+ * context of n_ctx, micro-batches of n_ubatch and swa_slack: what gm_kv_init
+ * allocates (gm_estimate_memory_opts uses it too, so the estimate is the
+ * allocation). */
+void gm_kv_caps (const gm_hparams *hp, uint32_t n_ctx, uint32_t n_ubatch, uint32_t swa_slack,
+                 uint32_t *swa_cap, uint32_t *full_cap);
+
 /* Allocates caches for n_ctx positions and micro-batches of up to n_ubatch
  * tokens, SWA rings with swa_slack extra slots, elements F32 or (f16) F16.
  * Returns false on allocation failure (cache left freed). */

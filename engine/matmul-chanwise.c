@@ -69,6 +69,13 @@ cw_worker (void *arg, int ith, int nth)
                                 K, job->y);
           continue;
         }
+      if (job->perm)
+        {
+          /* prefill: each weight row is read once for all the tokens */
+          gk_cw_matmul_i8_perm (&job->mat, c * job->chunk_rows, r1, job->xq, job->pre, job->xs,
+                                job->n_tok, K, job->y, (size_t) N);
+          continue;
+        }
       for (int64_t r = c * job->chunk_rows; r < r1; r++)
         {
           gk_cw_row row;
@@ -107,13 +114,7 @@ gm_matmul_cw (gm_pool *pool, const gm_weight *w, const float *x, int64_t n_tok, 
         {
           xs[t] = cw->in_scale;
           if (cw->dynamic)
-            {
-              float amax = 0.0f;
-
-              for (int64_t i = 0; i < K; i++)
-                amax = fmaxf (amax, fabsf (x[t * K + i]));
-              xs[t] = amax / 127.0f;
-            }
+            xs[t] = gk_cw_absmax (x + t * K, K) / 127.0f;
           if (xs[t] > 0.0f)
             gk_cw_quant_act (x + t * K, xs[t], xq + t * K, K);
           else
@@ -133,7 +134,9 @@ gm_matmul_cw (gm_pool *pool, const gm_weight *w, const float *x, int64_t n_tok, 
           gk_cw_row row0;
 
           mobile_tensor_cw_row (cw->t, 0, &row0);
-          if (gk_cw_perm_ok (&row0, K) && 2 * codes + sums + 64 <= (size_t) (4 * n_tok * K))
+          if (gk_cw_perm_ok (&row0, K) && row0.bits == 8)
+            job.perm = true;  /* the identity layout: xq as it is */
+          else if (gk_cw_perm_ok (&row0, K) && 2 * codes + sums + 64 <= (size_t) (4 * n_tok * K))
             {
               for (int64_t t = 0; t < n_tok; t++)
                 gk_cw_permute_act (xq + t * K, row0.bits, xp + t * K, K);

@@ -26,6 +26,8 @@ struct gm_mm
   float **deq;    /* per thread, DEQ_FLOATS or max_row floats, whichever is larger */
   size_t deq_floats;
   float *act;     /* rounded copy of the activations, max_tok × max_row */
+  size_t act_bytes;
+  bool panels;    /* prefill panels allowed (GEMLET_NO_PANEL=1 turns them off) */
 };
 
 gm_mm *
@@ -40,9 +42,14 @@ gm_mm_new (gm_pool *pool, int64_t max_row, int64_t max_tok, bool reference)
   mm->max_row = max_row;
   mm->max_tok = max_tok;
   mm->reference = reference;
+  {
+    const char *np = getenv ("GEMLET_NO_PANEL");
+    mm->panels = np == NULL || strcmp (np, "1") != 0;
+  }
   mm->deq_floats = (size_t) (max_row > DEQ_FLOATS ? max_row : DEQ_FLOATS);
   mm->deq = calloc ((size_t) mm->n_threads, sizeof *mm->deq);
-  mm->act = malloc ((size_t) max_row * (size_t) max_tok * sizeof (float));
+  mm->act_bytes = (size_t) max_row * (size_t) max_tok * sizeof (float);
+  mm->act = malloc (mm->act_bytes);
   if (mm->deq == NULL || mm->act == NULL)
     {
       gm_mm_free (mm);
@@ -224,15 +231,22 @@ mm_ref_worker (void *arg, int ith, int nth)
 
 /* ------------------------------------------------------------- kernels */
 
+/* Weights sharing one input in one job (q/k/v, gate/up): one activation
+ * conversion, one pool run, and one queue of chunks, so a thread that
+ * finishes its share of one weight goes straight on to the next. */
+#define FAST_MAX_W 3
+
 typedef struct
 {
-  const gm_weight *w;
-  const void *xq;
+  int n_w;
+  const gm_weight *w[FAST_MAX_W];
+  float *y[FAST_MAX_W];
+  int64_t chunk_rows[FAST_MAX_W];
+  long first_chunk[FAST_MAX_W + 1]; /* chunks of weight i: [first_chunk[i], first_chunk[i+1]) */
+  const void *xq;    /* activation rows, or the panel when panel */
+  bool panel;
   size_t xq_row_bytes;
   int64_t n_tok;
-  float *y;
-  int64_t chunk_rows;
-  long n_chunks;
   float softcap;     /* > 0: y = softcap * tanhf (y / softcap) per chunk */
   atomic_long next;  /* next chunk to take */
 } fast_job;
@@ -248,21 +262,29 @@ static void
 mm_fast_worker (void *arg, int ith, int nth)
 {
   fast_job *job = arg;
-  const gm_weight *w = job->w;
   long c;
+  int i = 0;
 
   (void) ith;
   (void) nth;
-  while ((c = atomic_fetch_add (&job->next, 1)) < job->n_chunks)
+  while ((c = atomic_fetch_add (&job->next, 1)) < job->first_chunk[job->n_w])
     {
-      const int64_t r0 = (int64_t) c * job->chunk_rows;
-      const int64_t r1 = r0 + job->chunk_rows < w->ne1 ? r0 + job->chunk_rows : w->ne1;
+      while (c >= job->first_chunk[i + 1])
+        i++;
+      const gm_weight *w = job->w[i];
+      float *y = job->y[i];
+      const int64_t r0 = (int64_t) (c - job->first_chunk[i]) * job->chunk_rows[i];
+      const int64_t r1 = r0 + job->chunk_rows[i] < w->ne1 ? r0 + job->chunk_rows[i] : w->ne1;
 
-      gk_matmul (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->xq_row_bytes,
-                 job->n_tok, job->y, (size_t) w->ne1);
+      if (job->panel)
+        gk_matmul_panel (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->n_tok, y,
+                         (size_t) w->ne1);
+      else
+        gk_matmul (w->type, w->data, w->row_bytes, w->ne0, r0, r1, job->xq, job->xq_row_bytes,
+                   job->n_tok, y, (size_t) w->ne1);
       if (job->softcap > 0.0f)
         for (int64_t t = 0; t < job->n_tok; t++)
-          gm_mm_softcap (job->y + t * w->ne1 + r0, r1 - r0, job->softcap);
+          gm_mm_softcap (y + t * w->ne1 + r0, r1 - r0, job->softcap);
     }
 }
 
@@ -275,11 +297,32 @@ gm_mm_softcap (float *y, int64_t n, float cap)
     y[i] = tanhf (y[i] * inv) * cap;
 }
 
-static bool
-matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y,
-             float softcap)
+typedef struct
 {
+  const gm_weight *w;
+  const float *x;
+  int64_t n_tok;
+  void *panel;
+} pack_job;
+
+static void
+pack_worker (void *arg, int ith, int nth)
+{
+  const pack_job *job = arg;
+  long lo, hi;
+
+  gm_pool_split ((long) gk_panel_strips (job->n_tok), ith, nth, &lo, &hi);
+  gk_panel_pack (job->w->type, job->x, job->w->ne0, job->n_tok, lo, hi, job->panel);
+}
+
+/* n_w weights of the same type and row length, all applied to x */
+static bool
+matmul_fast (gm_mm *mm, int n_w, const gm_weight *const *ws, const float *x, int64_t n_tok,
+             float *const *ys, float softcap)
+{
+  const gm_weight *w = ws[0];
   const uint32_t vt = gk_vec_dot_type (w->type);
+  const size_t panel_bytes = gk_panel_bytes (w->type, w->ne0, n_tok);
   fast_job job;
 
   if (vt == GK_TYPE_COUNT)
@@ -287,24 +330,37 @@ matmul_fast (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float
   job.xq_row_bytes = gk_row_size (vt, w->ne0);
   if (job.xq_row_bytes == 0)
     return false;
-  /* the float scratch is at least as large as any quantized copy */
-  for (int64_t t = 0; t < n_tok; t++)
-    gk_quantize_act (vt, x + t * w->ne0, (uint8_t *) mm->act + (size_t) t * job.xq_row_bytes,
-                     w->ne0);
-  job.w = w;
+  job.panel = mm->panels && panel_bytes > 0 && panel_bytes <= mm->act_bytes;
+  if (job.panel)
+    {
+      /* a micro-batch: columns side by side for the prefill kernels, packed
+       * by all threads */
+      pack_job pj = { w, x, n_tok, mm->act };
+      gm_pool_run (mm->pool, pack_worker, &pj);
+    }
+  else
+    /* the float scratch is at least as large as any quantized copy */
+    for (int64_t t = 0; t < n_tok; t++)
+      gk_quantize_act (vt, x + t * w->ne0, (uint8_t *) mm->act + (size_t) t * job.xq_row_bytes,
+                       w->ne0);
+  job.n_w = n_w;
   job.xq = mm->act;
   job.n_tok = n_tok;
-  job.y = y;
   job.softcap = softcap;
-  {
-    const int64_t units = (w->ne1 + FAST_ROW_ALIGN - 1) / FAST_ROW_ALIGN;
-    int64_t per = units / ((int64_t) mm->n_threads * FAST_CHUNKS_PER_THREAD);
+  job.first_chunk[0] = 0;
+  for (int i = 0; i < n_w; i++)
+    {
+      const int64_t units = (ws[i]->ne1 + FAST_ROW_ALIGN - 1) / FAST_ROW_ALIGN;
+      int64_t per = units / ((int64_t) mm->n_threads * FAST_CHUNKS_PER_THREAD);
 
-    if (per < 1)
-      per = 1;
-    job.chunk_rows = per * FAST_ROW_ALIGN;
-    job.n_chunks = (long) ((w->ne1 + job.chunk_rows - 1) / job.chunk_rows);
-  }
+      if (per < 1)
+        per = 1;
+      job.w[i] = ws[i];
+      job.y[i] = ys[i];
+      job.chunk_rows[i] = per * FAST_ROW_ALIGN;
+      job.first_chunk[i + 1] = job.first_chunk[i]
+                               + (long) ((ws[i]->ne1 + job.chunk_rows[i] - 1) / job.chunk_rows[i]);
+    }
   atomic_init (&job.next, 0);
   gm_pool_run (mm->pool, mm_fast_worker, &job);
   return true;
@@ -324,7 +380,7 @@ matmul_any (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float 
         gm_mm_softcap (y, n_tok * w->ne1, softcap);
       return;
     }
-  if (!mm->reference && matmul_fast (mm, w, x, n_tok, y, softcap))
+  if (!mm->reference && matmul_fast (mm, 1, &w, x, n_tok, &y, softcap))
     return;
 
   if (w->type != GK_TYPE_F32)
@@ -351,4 +407,18 @@ gm_matmul_softcap (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok,
                    float softcap)
 {
   matmul_any (mm, w, x, n_tok, y, softcap);
+}
+
+void
+gm_matmul_multi (gm_mm *mm, int n_w, const gm_weight *const *w, const float *x, int64_t n_tok,
+                 float *const *y)
+{
+  bool same = n_w >= 1 && n_w <= FAST_MAX_W && !mm->reference;
+
+  for (int i = 0; same && i < n_w; i++)
+    same = w[i]->cw == NULL && w[i]->type == w[0]->type && w[i]->ne0 == w[0]->ne0;
+  if (same && matmul_fast (mm, n_w, w, x, n_tok, y, 0.0f))
+    return;
+  for (int i = 0; i < n_w; i++)
+    gm_matmul (mm, w[i], x, n_tok, y[i]);
 }

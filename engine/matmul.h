@@ -30,6 +30,13 @@ const char *gm_mm_path (const gm_mm *mm);
  * n_tok × ne1 (both contiguous). x is not modified. */
 void gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y);
 
+/* y[i] = W[i]·x for n_w ≤ 3 weights sharing the input x (q/k/v, gate/up):
+ * the same results as n_w gm_matmul calls, with one activation conversion
+ * and one pass of the thread pool when the weights share type and row
+ * length (else it makes those calls). */
+void gm_matmul_multi (gm_mm *mm, int n_w, const gm_weight *const *w, const float *x, int64_t n_tok,
+                      float *const *y);
+
 /* gm_matmul, then y = softcap * tanhf (y / softcap) (Gemma's final logit
  * soft-cap; nothing when softcap <= 0), applied by each thread to the rows
  * it just computed, so the 262144 tanhf of the LM head run in parallel and

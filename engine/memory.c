@@ -81,6 +81,7 @@ gm_memory_report (const gm_model *model, const gm_session *session, gm_memory *o
       const gm_weight *t = &model->ple_tok;
 
       out->weights_resident = model->resident_bytes;
+      out->projector = model->projector.weight_bytes;
       if (t->data != NULL)
         {
           out->weights_on_demand = (uint64_t) t->row_bytes * (uint64_t) t->ne1;

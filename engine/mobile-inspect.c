@@ -8,6 +8,7 @@
 #include "mobile-model.h"
 
 #include "error.h"
+#include "litertlm.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -85,6 +86,30 @@ has_template (const char *folder)
   return yes;
 }
 
+/* A LiteRT-LM bundle: the container is described (format, size, the
+ * sections as "tensors"), and the status says it cannot be run, with the
+ * reason as the message (GM_ERR_FORMAT when the container is broken). */
+static gm_status
+describe_litertlm (const char *path, gm_checkpoint_info *info, gm_error *err)
+{
+  char msg[512];
+  ltlm_file lf;
+  const char *base = strrchr (path, '/');
+
+  if (!ltlm_open (path, &lf, msg, sizeof msg))
+    return gm_error_set (err, GM_ERR_FORMAT, "%s: %s", path, msg);
+  snprintf (info->format, sizeof info->format, "LiteRT-LM %u.%u.%u", lf.major, lf.minor, lf.patch);
+  snprintf (info->name, sizeof info->name, "%s", base != NULL ? base + 1 : path);
+  snprintf (info->variant_reason, sizeof info->variant_reason,
+            "a LiteRT-LM bundle (TFLite graphs), not a checkpoint Gemlet runs");
+  info->variant = GM_VARIANT_NOT_GEMMA4;
+  info->file_bytes = lf.file_size;
+  info->n_tensors = lf.n_sections;
+  ltlm_summary (path, &lf, msg, sizeof msg);
+  ltlm_clear (&lf);
+  return gm_error_set (err, GM_ERR_UNSUPPORTED, "%s", msg);
+}
+
 gm_status
 gm_mobile_describe (const char *path, gm_checkpoint_info *info, gm_hparams *hp, gm_error *err)
 {
@@ -93,6 +118,8 @@ gm_mobile_describe (const char *path, gm_checkpoint_info *info, gm_hparams *hp, 
   const char *folder, *base;
 
   msg[0] = '\0';
+  if (ltlm_is_candidate (path))
+    return describe_litertlm (path, info, err);
   ck = mobile_checkpoint_open (path, msg, sizeof msg);
   if (ck == NULL)
     return gm_error_set (err, GM_ERR_UNSUPPORTED, "%s", msg);

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "gemlet-kernels.h"
+#include "litertlm.h"
 #include "tokenizer.h"
 
 #include <stdio.h>
@@ -41,7 +42,9 @@ gm_path_is_mobile (const char *path)
   fclose (fp);
   if (got == sizeof magic && memcmp (magic, "GGUF", 4) == 0)
     return false;
-  return mobile_checkpoint_is_candidate (path);
+  /* LiteRT-LM bundles come here too, so that inspecting and loading them
+   * says what they are (gm_mobile_describe, gm_mobile_load) */
+  return ltlm_is_candidate (path) || mobile_checkpoint_is_candidate (path);
 }
 
 /* Keeps a malloc'd buffer until the model is freed. */
@@ -220,6 +223,17 @@ gm_mobile_load (gm_model *m, const char *path, bool weight_only, gm_error *err)
   gm_status st;
 
   msg[0] = '\0';
+  if (ltlm_is_candidate (path))
+    {
+      /* a LiteRT-LM bundle: say what it is and why it is not run */
+      ltlm_file lf;
+
+      if (!ltlm_open (path, &lf, msg, sizeof msg))
+        return gm_error_set (err, GM_ERR_FORMAT, "%s: %s", path, msg);
+      ltlm_summary (path, &lf, msg, sizeof msg);
+      ltlm_clear (&lf);
+      return gm_error_set (err, GM_ERR_UNSUPPORTED, "%s", msg);
+    }
   m->mobile = mobile_checkpoint_open (path, msg, sizeof msg);
   if (m->mobile == NULL)
     return gm_error_set (err, GM_ERR_UNSUPPORTED, "%s", msg);

@@ -257,7 +257,7 @@ load_tensors (gm_model *m, gm_error *err)
 /* Reads every page of the weights used on each token, reporting progress:
  * the first reply then does not stall on disk, and a cancel is honoured. */
 static gm_status
-prefault (gm_model *m, gm_progress_fn progress, void *user, gm_error *err)
+prefault (gm_model *m, gm_progress_fn progress, void *user, float from, float to, gm_error *err)
 {
   const uint8_t *base = gguf_base (m->gguf);
   const uint64_t size = gguf_file_size (m->gguf);
@@ -285,7 +285,7 @@ prefault (gm_model *m, gm_progress_fn progress, void *user, gm_error *err)
         if (p < ple_lo || p >= ple_hi)
           sink ^= base[p];
       done = end;
-      if (progress != NULL && !progress (0.1f + 0.9f * (float) done / (float) size, user))
+      if (progress != NULL && !progress (from + (to - from) * (float) done / (float) size, user))
         return gm_error_set (err, GM_ERR_CANCELLED, "loading was cancelled");
     }
   (void) sink;
@@ -382,8 +382,34 @@ gm_model_load (const char *path, const gm_load_opts *opts, gm_progress_fn progre
       gm_error_set (err, GM_ERR_CANCELLED, "loading was cancelled");
       goto fail;
     }
-  if ((m->mobile != NULL ? gm_mobile_prefault (m, progress, user, err)
-                         : prefault (m, progress, user, err)) != GM_OK)
+  if (m->mobile == NULL && !opts->text_only)
+    {
+      char proj[4096];
+
+      if (gm_projector_find (path, proj, sizeof proj))
+        {
+          m->projector_path = strdup (proj);
+          if (m->projector_path == NULL)
+            {
+              gm_error_set (err, GM_ERR_NOMEM, "out of memory");
+              goto fail;
+            }
+        }
+    }
+  if (m->mobile != NULL)
+    {
+      if (gm_mobile_prefault (m, progress, user, err) != GM_OK)
+        goto fail;
+    }
+  else if (m->projector_path != NULL)
+    {
+      /* the projector is ~1 GB beside 3–5 GB of text weights */
+      if (gm_projector_load (m->projector_path, m->hp.n_embd, &m->projector, progress, user,
+                             0.1f, 0.3f, err) != GM_OK
+          || prefault (m, progress, user, 0.3f, 1.0f, err) != GM_OK)
+        goto fail;
+    }
+  else if (prefault (m, progress, user, 0.1f, 1.0f, err) != GM_OK)
     goto fail;
   return m;
 
@@ -403,11 +429,19 @@ gm_model_free (gm_model *m)
     gguf_close (m->gguf);
   if (m->mobile != NULL)
     mobile_checkpoint_close (m->mobile);
+  gm_projector_close (&m->projector);
+  free (m->projector_path);
   free (m->cw);
   for (size_t i = 0; i < m->n_owned; i++)
     free (m->owned[i]);
   free (m->owned);
   free (m);
+}
+
+const char *
+gm_model_projector_path (const gm_model *m)
+{
+  return m != NULL && m->projector.gguf != NULL ? m->projector_path : NULL;
 }
 
 const gm_checkpoint_info *

@@ -9,6 +9,7 @@
 #include "gguf.h"
 #include "hparams.h"
 #include "model-internal.h"
+#include "projector.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,6 +74,10 @@ struct gm_model {
   struct gm_cw_weight *cw;       /* one per channel-wise weight */
   size_t n_cw;
   bool weight_only;              /* float activations instead of static int8 */
+
+  /* Vision/audio projector beside the file, loaded when text_only is off. */
+  gm_projector projector;
+  char *projector_path;
 
 };
 

@@ -457,6 +457,14 @@ gm_session_generate (gm_session *s, const int32_t *prompt, size_t n_prompt,
         break;
     }
   stats->generate_seconds = now_seconds () - t0;
+  if (st == GM_OK && !stats->stopped_by_callback && cb != NULL)
+    {
+      size_t len = 0;
+      const char *tail = gm_detok_flush (detok, &len);
+
+      if (len > 0)
+        cb (GM_TOKEN_NONE, tail, len, user);
+    }
 
 out:
   free (logits);

@@ -137,6 +137,33 @@ void gk_matmul (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k,
                 const void *xq, size_t xq_row_bytes, int64_t n_cols,
                 float *y, size_t y_stride);
 
+/* Prefill products through an activation panel.  With many columns the
+ * row-by-row tiles above spend most of their time on float work per 32-value
+ * block; a panel lays the quantized columns out side by side (strips of a
+ * variant-chosen width, 4 codes of each column per 32-bit lane), so one
+ * integer multiply-add serves a whole strip and each block's integer sum
+ * is complete before its single float multiply-add.  The codes and scales
+ * are exactly those gk_quantize_act gives; the sum of each block is exact,
+ * so results differ from gk_matmul's only in float rounding (the block
+ * terms are added in the same order, but not split into 8 lanes first).
+ *
+ * gk_panel_bytes: bytes of the panel of n_cols columns of k values for
+ * weights of type wtype, or 0 when the current variant has no panel kernel
+ * for it or n_cols is too small to gain (then use gk_quantize_act +
+ * gk_matmul).  gk_panel_strips: strips of n_cols columns; gk_panel_pack
+ * converts strips [s0, s1) of the columns (column c at x + c * k) and may
+ * run concurrently on disjoint strip ranges.  gk_matmul_panel: as
+ * gk_matmul, the activations given as a complete panel; threads may call it
+ * concurrently on disjoint row ranges; outputs never depend on the row
+ * split. */
+size_t gk_panel_bytes (uint32_t wtype, int64_t k, int64_t n_cols);
+int64_t gk_panel_strips (int64_t n_cols);
+void gk_panel_pack (uint32_t wtype, const float *x, int64_t k, int64_t n_cols, int64_t s0,
+                    int64_t s1, void *panel);
+void gk_matmul_panel (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k,
+                      int64_t row_begin, int64_t row_end, const void *panel, int64_t n_cols,
+                      float *y, size_t y_stride);
+
 /* Convenience: one dot product of a weight row with an activation row in
  * gk_vec_dot_type (wtype). */
 float gk_vec_dot (uint32_t wtype, const void *w, const void *xq, int64_t k);
@@ -206,6 +233,9 @@ void gk_cw_quant_act (const float *x, float scale, int8_t *q, int64_t n);
 /* In place x = dequant(quant(x)), the fake-quant vLLM and the LiteRT
  * reference apply around a layer; scale 0 leaves x unchanged. */
 void gk_cw_fake_quant (float *x, float scale, int64_t n);
+/* max |x[i]| (0 for n = 0; NaNs ignored, as fmaxf does): the dynamic
+ * activation scale. */
+float gk_cw_absmax (const float *x, int64_t n);
 /* x_scale * sum over groups of scale * sum(code * xq), the integer part
  * exact per group. */
 float gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n);
@@ -222,7 +252,9 @@ float gk_cw_dot_i8_pre (const gk_cw_row *row, const int8_t *xq, const int32_t *p
  * the packing: chunk c, field i of byte k (element c + k·8/bits + i) meets
  * out[c + 32·i + k]. The matrix product permutes each activation row once
  * (gk_cw_permute_act); gk_cw_dot_i8_perm then equals gk_cw_dot_i8 on the
- * unpermuted row. pre: gk_cw_act_prefix of the permuted row. */
+ * unpermuted row. pre: gk_cw_act_prefix of the permuted row. 8-bit rows
+ * (either storage) take the same entry points with chunks of 32 and the
+ * identity layout. */
 bool gk_cw_perm_ok (const gk_cw_row *row, int64_t n);
 void gk_cw_permute_act (const int8_t *xq, int bits, int8_t *out, int64_t n);
 float gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, float x_scale,
@@ -241,6 +273,13 @@ typedef struct {
  * overhead as in the dot product. */
 void gk_cw_matvec_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
                            const int32_t *pre, float x_scale, int64_t n, float *y);
+/* Several activation rows (prefill): y[t·ldy + r] = gk_cw_dot_i8_perm (row
+ * r, xp + t·n, pre + t·(n/32 + 1), x_scale[t], n) for r in [r0, r1), t in
+ * [0, n_tok); each weight row is read once per block of tokens (as many
+ * as keep their activations in L2), not once per token. */
+void gk_cw_matmul_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                           const int32_t *pre, const float *x_scale, int64_t n_tok, int64_t n,
+                           float *y, size_t ldy);
 
 #ifdef __cplusplus
 }

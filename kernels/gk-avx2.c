@@ -462,7 +462,9 @@ avx2_gelu_table_mul (const float *x, const float *up, float *out, int64_t n,
  * longer than that (its rows are read side by side, so a shorter distance
  * would land inside the tile itself); such far prefetches go to L2 only, so
  * they do not evict the rows being read from L1. */
+#ifndef PF_DIST
 #define PF_DIST 8192
+#endif
 
 /* the prefetch pointer of a tile starting at p, tile_bytes long; the low
  * bit set means "far" (L2 only) */
@@ -1051,9 +1053,11 @@ QUANT_KERNELS (q3_K, gk_block_q3_K, gk_block_q8_K, GK_QK_K, SHAPE_QK)
  *     (-8 * sum(y), computed once per activation block for all rows), not
  *     as a subtraction per row;
  *   - DEC_Q4_ROWS rows per pass share the activation block. */
-#ifdef GK_AVX512_BUILD
-#define DEC_Q4_ROWS 8 /* 32 vector registers */
-#else
+#ifndef DEC_Q4_ROWS
+/* 4 rows also with 32 registers: the weights stream from memory, and with
+ * 8 rows (11.5 KB tiles at a 2560-wide row) the tile outgrows PF_DIST and
+ * falls back to L2-only prefetch; measured against the read-bandwidth
+ * probe, 4 rows streamed ~80-90 % of it at k = 2560, 8 rows ~55-75 %. */
 #define DEC_Q4_ROWS 4
 #endif
 
@@ -1122,6 +1126,246 @@ matmul_q4_0_dec (const void *w, size_t w_row_bytes, int64_t k, int64_t r0, int64
     }
 }
 
+/* ---- prefill through an activation panel ---------------------------------
+ *
+ * With a whole micro-batch of columns the row tiles above are bound by
+ * their float work: every (row, column, block) costs a conversion, a scale
+ * product and a multiply-add on 8 lanes.  The panel turns the product
+ * around: a strip of PW columns is stored with the 4 codes of group g
+ * (values 4g..4g+3 of a block) of every column side by side in 32-bit
+ * lanes, so one integer multiply-add of a broadcast weight group against a
+ * strip advances PW (row, column) sums at once, and after the 8 groups of a
+ * block each lane holds that block's exact integer sum: one float
+ * multiply-add per lane, not per 4 codes.  The weights stay in place; a
+ * tile unpacks the nibbles of its few rows for one K chunk into a small
+ * buffer in L1 (the codes are broadcast from there, 4 bytes at a time).
+ *
+ * Panel layout, strip after strip, block after block (PANEL_BLK bytes):
+ *   codes [8 groups][PW columns][4]   int8, as gk_quantize_act's Q8_0
+ *   nsum  [PW]                        int32, minus the sum of the 32 codes
+ *   d     [PW]                        float, the F16 scale as F32
+ * Columns past n_cols are zero.  The Q4_0 offset of 8 enters as 8 * nsum,
+ * the initial value of each block's integer sum.
+ *
+ * Loop nest: rows in blocks whose weights fit in L2; per block, strips in
+ * groups of PANEL_CG; per group, K in chunks of PANEL_KC blocks so the
+ * chunk of the strips (PANEL_CG * PANEL_KC * PANEL_BLK bytes) stays in L1
+ * while every row tile of the row block uses it; the float sums wait in a
+ * small buffer between chunks.  Each output's block terms are added in
+ * block order whatever the split, so results do not depend on it. */
+#ifdef GK_AVX512_BUILD
+#define PW 16      /* columns per strip: one register of 16 int32 lanes */
+#define PANEL_CG 2 /* strips per tile: 8 accumulator chains of 4 rows */
+#else
+#define PW 8
+#define PANEL_CG 1 /* 16 registers: 4 int16 + 4 float accumulators */
+#endif
+#define PANEL_BLK (40 * PW)
+#ifndef PANEL_KC
+#define PANEL_KC 16
+#endif
+#define PANEL_NR 4
+#define PANEL_RB 64              /* most rows per row block (float buffer) */
+#define PANEL_RB_BYTES (256 * 1024) /* weights of a row block, to stay in L2 */
+
+static void
+panel_pack_q8_0 (const float *x, int64_t k, int64_t n_cols, int64_t s0, int64_t s1, void *panel)
+{
+  const int64_t nb = k / GK_QK32;
+
+  for (int64_t s = s0; s < s1; s++)
+    {
+      uint8_t *strip = (uint8_t *) panel + (size_t) s * (size_t) nb * PANEL_BLK;
+      for (int64_t i = 0; i < nb; i++)
+        {
+          uint8_t *pb = strip + (size_t) i * PANEL_BLK;
+          for (int c = 0; c < PW; c++)
+            {
+              const int64_t col = s * PW + c;
+              int8_t qs[GK_QK32];
+              int32_t nsum = 0;
+              float d = 0.0f;
+              if (col < n_cols)
+                {
+                  gk_half dh;
+                  float d_unrounded;
+                  nsum = -quant_q8_block (x + col * k + GK_QK32 * i, &dh, qs, &d_unrounded);
+                  d = h2f (dh);
+                }
+              else
+                memset (qs, 0, sizeof qs);
+              for (int g = 0; g < 8; g++)
+                memcpy (pb + (g * PW + c) * 4, qs + 4 * g, 4);
+              memcpy (pb + 32 * PW + 4 * c, &nsum, 4);
+              memcpy (pb + 36 * PW + 4 * c, &d, 4);
+            }
+        }
+    }
+}
+
+/* n blocks of a Q4_0 row from block i0: codes in value order (32 bytes a
+ * block) and scales; the next chunk of the row is prefetched, since only
+ * the first strip group of a row block reads the weights from memory. */
+ALWAYS_INLINE void
+panel_unpack_q4_0 (const uint8_t *wr, int64_t i0, int64_t n, int64_t nb, uint8_t *codes,
+                   float *scales)
+{
+  const __m256i shift = _mm256_setr_epi32 (0, 0, 0, 0, 4, 4, 4, 4);
+  const __m256i m4 = _mm256_set1_epi8 (0x0f);
+  const gk_block_q4_0 *b = (const gk_block_q4_0 *) wr + i0;
+
+  if (i0 + n < nb)
+    for (size_t o = 0; o < (size_t) n * sizeof *b; o += 64)
+      _mm_prefetch ((const char *) (b + n) + o, _MM_HINT_T0);
+  for (int64_t i = 0; i < n; i++)
+    {
+      const __m256i raw = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const __m128i *) b[i].qs));
+      _mm256_store_si256 ((__m256i *) (codes + 32 * i), _mm256_and_si256 (_mm256_srlv_epi32 (raw, shift), m4));
+      scales[i] = h2f (b[i].d);
+    }
+}
+
+ALWAYS_INLINE int32_t
+load_i32 (const uint8_t *p)
+{
+  int32_t v;
+  memcpy (&v, p, 4);
+  return v;
+}
+
+/* nr rows (codes/scales as unpacked, PANEL_KC blocks a row) times cg strips
+ * starting at strip0, blocks i0 .. i0+n; float sums in acc (row stride
+ * PANEL_CG * PW), started from zero when first. */
+ALWAYS_INLINE void
+panel_tile_q4_0 (const uint8_t *codes, const float *wsc, int nr, const uint8_t *strip0,
+                 size_t strip_bytes, int cg, int64_t i0, int64_t n, float *acc, bool first)
+{
+#ifdef GK_AVX512_BUILD
+  __m512 facc[PANEL_NR][PANEL_CG];
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < cg; c++)
+      facc[r][c] = first ? _mm512_setzero_ps () : _mm512_load_ps (acc + r * PANEL_CG * PW + c * PW);
+  for (int64_t i = 0; i < n; i++)
+    {
+      const uint8_t *pb[PANEL_CG];
+      __m512i isum[PANEL_NR][PANEL_CG];
+      UNROLL for (int c = 0; c < cg; c++)
+        {
+          pb[c] = strip0 + c * strip_bytes + (size_t) (i0 + i) * PANEL_BLK;
+          const __m512i init = _mm512_slli_epi32 (_mm512_loadu_si512 (pb[c] + 32 * PW), 3);
+          UNROLL for (int r = 0; r < nr; r++)
+            isum[r][c] = init;
+        }
+      UNROLL for (int g = 0; g < 8; g++)
+        {
+          __m512i yv[PANEL_CG];
+          UNROLL for (int c = 0; c < cg; c++)
+            yv[c] = _mm512_loadu_si512 (pb[c] + 4 * PW * g);
+          UNROLL for (int r = 0; r < nr; r++)
+            {
+              const __m512i wv = _mm512_set1_epi32 (load_i32 (codes + (r * PANEL_KC + i) * 32 + 4 * g));
+              UNROLL for (int c = 0; c < cg; c++)
+                isum[r][c] = _mm512_dpbusd_epi32 (isum[r][c], wv, yv[c]);
+            }
+        }
+      UNROLL for (int r = 0; r < nr; r++)
+        {
+          const __m512 ws = _mm512_set1_ps (wsc[r * PANEL_KC + i]);
+          UNROLL for (int c = 0; c < cg; c++)
+            facc[r][c] = _mm512_fmadd_ps (_mm512_mul_ps (ws, _mm512_loadu_ps ((const float *) (pb[c] + 36 * PW))),
+                                          _mm512_cvtepi32_ps (isum[r][c]), facc[r][c]);
+        }
+    }
+  UNROLL for (int r = 0; r < nr; r++)
+    UNROLL for (int c = 0; c < cg; c++)
+      _mm512_store_ps (acc + r * PANEL_CG * PW + c * PW, facc[r][c]);
+#else
+  /* no VNNI: maddubs gives int16 pairs; 8 groups of two products of
+   * codes <= 15 and |y| <= 127 stay below 2^15, so the pairs are summed in
+   * int16 over a block and widened once */
+  const __m256i ones = _mm256_set1_epi16 (1);
+  __m256 facc[PANEL_NR];
+  (void) cg;
+  UNROLL for (int r = 0; r < nr; r++)
+    facc[r] = first ? _mm256_setzero_ps () : _mm256_load_ps (acc + r * PANEL_CG * PW);
+  for (int64_t i = 0; i < n; i++)
+    {
+      const uint8_t *pb = strip0 + (size_t) (i0 + i) * PANEL_BLK;
+      __m256i p16[PANEL_NR];
+      UNROLL for (int g = 0; g < 8; g++)
+        {
+          const __m256i yv = _mm256_loadu_si256 ((const __m256i *) (pb + 4 * PW * g));
+          UNROLL for (int r = 0; r < nr; r++)
+            {
+              const __m256i wv = _mm256_set1_epi32 (load_i32 (codes + (r * PANEL_KC + i) * 32 + 4 * g));
+              const __m256i p = _mm256_maddubs_epi16 (wv, yv);
+              p16[r] = g == 0 ? p : _mm256_add_epi16 (p16[r], p);
+            }
+        }
+      const __m256i init = _mm256_slli_epi32 (_mm256_loadu_si256 ((const __m256i *) (pb + 32 * PW)), 3);
+      const __m256 dv = _mm256_loadu_ps ((const float *) (pb + 36 * PW));
+      UNROLL for (int r = 0; r < nr; r++)
+        {
+          const __m256i isum = _mm256_add_epi32 (_mm256_madd_epi16 (p16[r], ones), init);
+          facc[r] = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_set1_ps (wsc[r * PANEL_KC + i]), dv),
+                                     _mm256_cvtepi32_ps (isum), facc[r]);
+        }
+    }
+  UNROLL for (int r = 0; r < nr; r++)
+    _mm256_store_ps (acc + r * PANEL_CG * PW, facc[r]);
+#endif
+}
+
+static void
+matmul_panel_q4_0 (const void *w, size_t w_row_bytes, int64_t k, int64_t r0, int64_t r1,
+                   const void *panel, int64_t n_cols, float *y, size_t y_stride)
+{
+  const int64_t nb = k / GK_QK32;
+  const size_t strip_bytes = (size_t) nb * PANEL_BLK;
+  const int64_t n_strips = (n_cols + PW - 1) / PW;
+  _Alignas (64) float acc[PANEL_RB * PANEL_CG * PW];
+  _Alignas (64) uint8_t codes[PANEL_NR * PANEL_KC * 32];
+  float wsc[PANEL_NR * PANEL_KC];
+  int64_t rb = (int64_t) (PANEL_RB_BYTES / (w_row_bytes ? w_row_bytes : 1));
+
+  rb = rb > PANEL_RB ? PANEL_RB : rb < PANEL_NR ? PANEL_NR : rb - rb % PANEL_NR;
+  for (int64_t b0 = r0; b0 < r1; b0 += rb)
+    {
+      const int64_t b1 = r1 - b0 > rb ? b0 + rb : r1;
+      for (int64_t s = 0; s < n_strips; s += PANEL_CG)
+        {
+          const int cg = n_strips - s >= PANEL_CG ? PANEL_CG : (int) (n_strips - s);
+          const uint8_t *strip0 = (const uint8_t *) panel + (size_t) s * strip_bytes;
+          for (int64_t i0 = 0; i0 < nb; i0 += PANEL_KC)
+            {
+              const int64_t n = nb - i0 < PANEL_KC ? nb - i0 : PANEL_KC;
+              for (int64_t r = b0; r < b1;)
+                {
+                  const int nr = b1 - r >= PANEL_NR ? PANEL_NR : 1;
+                  float *ar = acc + (r - b0) * PANEL_CG * PW;
+                  for (int j = 0; j < nr; j++)
+                    panel_unpack_q4_0 ((const uint8_t *) w + (size_t) (r + j) * w_row_bytes, i0, n,
+                                       nb, codes + j * PANEL_KC * 32, wsc + j * PANEL_KC);
+                  /* constant shapes only, so each is its own unrolled tile */
+                  if (nr == PANEL_NR && cg == PANEL_CG)
+                    panel_tile_q4_0 (codes, wsc, PANEL_NR, strip0, strip_bytes, PANEL_CG, i0, n, ar, i0 == 0);
+                  else if (nr == PANEL_NR)
+                    panel_tile_q4_0 (codes, wsc, PANEL_NR, strip0, strip_bytes, 1, i0, n, ar, i0 == 0);
+                  else if (cg == PANEL_CG)
+                    panel_tile_q4_0 (codes, wsc, 1, strip0, strip_bytes, PANEL_CG, i0, n, ar, i0 == 0);
+                  else
+                    panel_tile_q4_0 (codes, wsc, 1, strip0, strip_bytes, 1, i0, n, ar, i0 == 0);
+                  r += nr;
+                }
+            }
+          const int64_t c0 = s * PW, c1 = (s + cg) * PW < n_cols ? (s + cg) * PW : n_cols;
+          for (int64_t c = c0; c < c1; c++)
+            for (int64_t r = b0; r < b1; r++)
+              y[c * y_stride + r] = acc[(r - b0) * PANEL_CG * PW + (c - c0)];
+        }
+    }
+}
+
 #ifdef GK_AVX512_BUILD
 #define FILL_FN gk_kernels_fill_avx512
 #else
@@ -1164,4 +1408,8 @@ FILL_FN (gk_kernels *k)
   k->axpy_f16 = avx2_axpy_f16;
   k->exp_sum = avx2_exp_sum;
   k->gelu_table_mul = avx2_gelu_table_mul;
+
+  k->panel_width = PW;
+  k->panel_pack_q8_0 = panel_pack_q8_0;
+  k->matmul_panel[GK_TYPE_Q4_0] = matmul_panel_q4_0;
 }

@@ -64,6 +64,13 @@ quant_one (float ratio)
 void
 gk_cw_quant_act (const float *x, float scale, int8_t *q, int64_t n)
 {
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2)
+    {
+      gk_cw_quant_act_avx2 (x, scale, q, n);
+      return;
+    }
+#endif
   for (int64_t i = 0; i < n; i++)
     {
       const float r = quant_one (x[i] / scale);
@@ -77,8 +84,29 @@ gk_cw_fake_quant (float *x, float scale, int64_t n)
 {
   if (scale == 0.0f)
     return;
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2)
+    {
+      gk_cw_fake_quant_avx2 (x, scale, n);
+      return;
+    }
+#endif
   for (int64_t i = 0; i < n; i++)
     x[i] = quant_one (x[i] / scale) * scale;
+}
+
+float
+gk_cw_absmax (const float *x, int64_t n)
+{
+  float m = 0.0f;
+
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2)
+    return gk_cw_absmax_avx2 (x, n);
+#endif
+  for (int64_t i = 0; i < n; i++)
+    m = fmaxf (m, fabsf (x[i]));
+  return m;
 }
 
 float
@@ -149,7 +177,7 @@ gk_cw_dot_i8_pre (const gk_cw_row *row, const int8_t *xq, const int32_t *pre, fl
 static int64_t
 perm_chunk (int bits)
 {
-  return bits == 2 ? 128 : bits == 4 ? 64 : 0;
+  return bits == 2 ? 128 : bits == 4 ? 64 : bits == 8 ? 32 : 0;
 }
 
 bool
@@ -157,8 +185,9 @@ gk_cw_perm_ok (const gk_cw_row *row, int64_t n)
 {
   const int64_t chunk = perm_chunk (row->bits);
 
-  return chunk > 0 && row->offset_binary && n % chunk == 0 && row->group_size % chunk == 0
-         && n % row->group_size == 0;
+  /* 8-bit codes: the layout is the identity, in either storage */
+  return chunk > 0 && (row->offset_binary || row->bits == 8) && n % chunk == 0
+         && row->group_size % chunk == 0 && n % row->group_size == 0;
 }
 
 void
@@ -185,7 +214,8 @@ gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, f
 #endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2)
-    return gk_cw_dot_i8_perm_avx2 (row, xp, pre, x_scale, n);
+    return row->bits == 8 ? gk_cw_dot_i8_avx2 (row, xp, pre, x_scale, n)
+                          : gk_cw_dot_i8_perm_avx2 (row, xp, pre, x_scale, n);
 #endif
   (void) pre;
   /* element j = c + per·k + i of the row meets xp[c + 32·i + k] */
@@ -197,7 +227,8 @@ gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, f
         {
           const int64_t c = j / (32 * per) * (32 * per), k = (j - c) / per, i = (j - c) % per;
 
-          isum += (int64_t) gk_cw_code (row->codes, row->bits, true, j) * xp[c + 32 * i + k];
+          isum += (int64_t) gk_cw_code (row->codes, row->bits, row->offset_binary, j)
+                  * xp[c + 32 * i + k];
         }
       sum += (float) isum * gk_cw_scale (row, g0 / row->group_size);
     }
@@ -217,10 +248,48 @@ gk_cw_matvec_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_
       return;
     }
 #endif
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2 && w->row0.bits != 8)
+    {
+      gk_cw_matvec_i8_perm_avx2 (w, r0, r1, xp, pre, x_scale, n, y);
+      return;
+    }
+#endif
   for (int64_t r = r0; r < r1; r++)
     {
       row.codes = w->row0.codes + (size_t) r * w->row_bytes;
       row.scales = (const uint8_t *) w->row0.scales + (size_t) r * w->scale_row_bytes;
       y[r] = gk_cw_dot_i8_perm (&row, xp, pre, x_scale, n);
+    }
+}
+
+void
+gk_cw_matmul_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                      const int32_t *pre, const float *x_scale, int64_t n_tok, int64_t n, float *y,
+                      size_t ldy)
+{
+  gk_cw_row row = w->row0;
+
+#ifdef GK_HAVE_AVX512
+  if (gk_variant_current () >= GK_VARIANT_AVX512)
+    {
+      gk_cw_matmul_i8_perm_avx512 (w, r0, r1, xp, pre, x_scale, n_tok, n, y, ldy);
+      return;
+    }
+#endif
+#ifdef GK_HAVE_AVX2
+  if (gk_variant_current () >= GK_VARIANT_AVX2 && w->row0.bits != 8)
+    {
+      gk_cw_matmul_i8_perm_avx2 (w, r0, r1, xp, pre, x_scale, n_tok, n, y, ldy);
+      return;
+    }
+#endif
+  for (int64_t r = r0; r < r1; r++)
+    {
+      row.codes = w->row0.codes + (size_t) r * w->row_bytes;
+      row.scales = (const uint8_t *) w->row0.scales + (size_t) r * w->scale_row_bytes;
+      for (int64_t t = 0; t < n_tok; t++)
+        y[(size_t) t * ldy + (size_t) r] = gk_cw_dot_i8_perm (&row, xp + t * n, pre + t * (n / 32 + 1),
+                                                              x_scale[t], n);
     }
 }

@@ -81,6 +81,14 @@ float gk_cw_dot_i8_avx2 (const gk_cw_row *row, const int8_t *xq, const int32_t *
                          int64_t n);
 float gk_cw_dot_i8_perm_avx2 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
                               float x_scale, int64_t n);
+void gk_cw_matvec_i8_perm_avx2 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                                const int32_t *pre, float x_scale, int64_t n, float *y);
+void gk_cw_matmul_i8_perm_avx2 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                                const int32_t *pre, const float *x_scale, int64_t n_tok, int64_t n,
+                                float *y, size_t ldy);
+void gk_cw_quant_act_avx2 (const float *x, float scale, int8_t *q, int64_t n);
+void gk_cw_fake_quant_avx2 (float *x, float scale, int64_t n);
+float gk_cw_absmax_avx2 (const float *x, int64_t n);
 #endif
 
 #ifdef GK_HAVE_AVX512
@@ -90,4 +98,7 @@ float gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const in
 void gk_cw_matvec_i8_perm_avx512 (const gk_cw_matrix *w, int64_t r0, int64_t r1,
                                   const int8_t *xp, const int32_t *pre, float x_scale, int64_t n,
                                   float *y);
+void gk_cw_matmul_i8_perm_avx512 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                                  const int32_t *pre, const float *x_scale, int64_t n_tok,
+                                  int64_t n, float *y, size_t ldy);
 #endif

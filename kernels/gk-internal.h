@@ -102,6 +102,11 @@ typedef void (*gk_matmul_fn) (const void *w, size_t w_row_bytes, int64_t k,
                               const void *xq, size_t xq_row_bytes, int64_t n_cols,
                               float *y, size_t y_stride);
 
+/* See gk_matmul_panel in gemlet-kernels.h. */
+typedef void (*gk_panel_matmul_fn) (const void *w, size_t w_row_bytes, int64_t k,
+                                    int64_t row_begin, int64_t row_end, const void *panel,
+                                    int64_t n_cols, float *y, size_t y_stride);
+
 /* A variant's function pointers.  Each variant starts from a copy of the
  * scalar table and overrides what it accelerates, so every slot the scalar
  * table fills is always callable. */
@@ -125,6 +130,13 @@ typedef struct {
    * table GELU (see gelu_lookup in gk-ops.c); NULL: the scalar loop */
   void (*gelu_table_mul) (const float *x, const float *up, float *out, int64_t n,
                           const uint16_t *table);
+  /* Prefill through an activation panel (gk_panel_bytes): panel_width
+   * columns per strip (0: no panel kernels), the Q8_0 packer, and the
+   * products by weight type (NULL: none for that type). */
+  int panel_width;
+  void (*panel_pack_q8_0) (const float *x, int64_t k, int64_t n_cols, int64_t s0, int64_t s1,
+                           void *panel);
+  gk_panel_matmul_fn matmul_panel[GK_TYPE_COUNT];
 } gk_kernels;
 
 /* Filled by each variant's file (gk-scalar.c, gk-avx2.c, ...). */

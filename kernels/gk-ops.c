@@ -64,13 +64,82 @@ gk_matmul (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k,
       return;
     }
 
+  /* Rows in blocks that stay in L2 and columns in groups that stay in L1,
+   * so a batch of many columns (e.g. the BF16 per-layer projection in
+   * prefill) reads each row and column from cache for all the dots that
+   * use it, instead of all columns from memory for every row.  Each output
+   * is still one vec_dot. */
   const gk_vec_dot_fn dot = t->vec_dot[wtype];
-  for (int64_t r = row_begin; r < row_end; r++)
+  const size_t col_bytes = gk_row_size (gk_vec_dot_type (wtype), k);
+  int64_t cb = col_bytes ? (int64_t) ((16 * 1024) / col_bytes) : 1;
+  int64_t rb = w_row_bytes ? (int64_t) ((256 * 1024) / w_row_bytes) : 1;
+
+  cb = cb < 1 ? 1 : cb;
+  rb = rb < 1 ? 1 : rb;
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += rb)
     {
-      const char *wr = (const char *) w + r * w_row_bytes;
-      for (int64_t c = 0; c < n_cols; c++)
-        y[c * y_stride + r] = dot (wr, (const char *) xq + c * xq_row_bytes, k);
+      const int64_t r1 = row_end - r0 > rb ? r0 + rb : row_end;
+      for (int64_t c0 = 0; c0 < n_cols; c0 += cb)
+        {
+          const int64_t c1 = n_cols - c0 > cb ? c0 + cb : n_cols;
+          for (int64_t r = r0; r < r1; r++)
+            {
+              const char *wr = (const char *) w + r * w_row_bytes;
+              for (int64_t c = c0; c < c1; c++)
+                y[c * y_stride + r] = dot (wr, (const char *) xq + c * xq_row_bytes, k);
+            }
+        }
     }
+}
+
+/* Bytes per 32-value block and panel column: 32 codes, the negated code
+ * sum (int32) and the scale (float); see the panel kernels in gk-avx2.c. */
+#define PANEL_COL_BLOCK_BYTES 40
+
+size_t
+gk_panel_bytes (uint32_t wtype, int64_t k, int64_t n_cols)
+{
+  const gk_kernels *t = gk_kernels_current ();
+  const int64_t w = t->panel_width;
+
+  /* half a strip still beats the row tiles; fewer columns do not */
+  if (w == 0 || wtype >= GK_TYPE_COUNT || t->matmul_panel[wtype] == NULL
+      || gk_vec_dot_type (wtype) != GK_TYPE_Q8_0 || k <= 0 || k % GK_QK32 != 0
+      || n_cols < w / 2)
+    return 0;
+  return (size_t) gk_panel_strips (n_cols) * (size_t) (k / GK_QK32) * (size_t) w
+         * PANEL_COL_BLOCK_BYTES;
+}
+
+int64_t
+gk_panel_strips (int64_t n_cols)
+{
+  const int64_t w = gk_kernels_current ()->panel_width;
+
+  return w > 0 ? (n_cols + w - 1) / w : 0;
+}
+
+void
+gk_panel_pack (uint32_t wtype, const float *x, int64_t k, int64_t n_cols, int64_t s0, int64_t s1,
+               void *panel)
+{
+  const gk_kernels *t = gk_kernels_current ();
+
+  if (t->panel_pack_q8_0 == NULL || gk_vec_dot_type (wtype) != GK_TYPE_Q8_0 || s1 <= s0)
+    return;
+  t->panel_pack_q8_0 (x, k, n_cols, s0, s1, panel);
+}
+
+void
+gk_matmul_panel (uint32_t wtype, const void *w, size_t w_row_bytes, int64_t k, int64_t row_begin,
+                 int64_t row_end, const void *panel, int64_t n_cols, float *y, size_t y_stride)
+{
+  const gk_kernels *t = gk_kernels_current ();
+
+  if (wtype >= GK_TYPE_COUNT || t->matmul_panel[wtype] == NULL || row_end <= row_begin
+      || n_cols <= 0)
+    return;
+  t->matmul_panel[wtype] (w, w_row_bytes, k, row_begin, row_end, panel, n_cols, y, y_stride);
 }
 
 float

@@ -33,7 +33,7 @@ on_token (int32_t token, const char *text, size_t len, void *user)
 
   fwrite (text, 1, len, stdout);
   fflush (stdout);
-  if (r->n_ids == r->cap_ids)
+  if (token != GM_TOKEN_NONE && r->n_ids == r->cap_ids)
     {
       size_t cap = r->cap_ids ? 2 * r->cap_ids : 64;
       int32_t *ni = realloc (r->ids, cap * sizeof *ni);
@@ -45,7 +45,8 @@ on_token (int32_t token, const char *text, size_t len, void *user)
       r->ids = ni;
       r->cap_ids = cap;
     }
-  r->ids[r->n_ids++] = token;
+  if (token != GM_TOKEN_NONE)
+    r->ids[r->n_ids++] = token;
   if (r->len + len + 1 > r->cap)
     {
       size_t cap = (r->len + len + 1) * 2;

@@ -30,6 +30,8 @@ on_token (int32_t token, const char *text, size_t len, void *user)
 {
   gen_state *gs = user;
 
+  if (gs->print_ids && token == GM_TOKEN_NONE)
+    return true;
   if (gs->print_ids)
     printf ("%s%d", gs->n_printed++ > 0 ? " " : "", token);
   else

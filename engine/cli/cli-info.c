@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "gemlet.h"
+#include "litertlm.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -51,8 +52,21 @@ human_size (uint64_t n, char *buf, size_t size)
   return buf;
 }
 
+/* K/V bytes per position as "12 KiB": binary units, as the sizes are
+ * powers of two */
+static const char *
+per_token (uint64_t n, char *buf, size_t size)
+{
+  if (n % 1024 == 0)
+    snprintf (buf, size, "%llu KiB", (unsigned long long) (n / 1024));
+  else
+    snprintf (buf, size, "%llu bytes", (unsigned long long) n);
+  return buf;
+}
+
 static void
-print_human (const char *path, const gm_checkpoint_info *in)
+print_human (const char *path, const gm_checkpoint_info *in, const gm_kv_layout *kv,
+             const gm_memory *est)
 {
   const bool g4 = in->variant != GM_VARIANT_NOT_GEMMA4;
   char a[32], b[32];
@@ -108,6 +122,27 @@ print_human (const char *path, const gm_checkpoint_info *in)
       printf ("  weights on demand  %s (per-layer embeddings, mapped, a row per token)\n",
               human_size (in->weights_on_demand_bytes, a, sizeof a));
       printf ("  KV cache (F32)     %s\n", human_size (in->kv_cache_bytes, a, sizeof a));
+      if (kv != NULL)
+        {
+          printf ("    %2u window layers  %s a position (%s each), a ring of %u positions\n",
+                  kv->n_layer_swa, per_token (kv->bytes_per_token_swa, a, sizeof a),
+                  per_token (kv->n_layer_swa ? kv->bytes_per_token_swa / kv->n_layer_swa : 0, b,
+                             sizeof b),
+                  kv->swa_slots);
+          printf ("    %2u full layers    %s a position (%s each), %u positions\n",
+                  kv->n_layer_full, per_token (kv->bytes_per_token_full, a, sizeof a),
+                  per_token (kv->n_layer_full ? kv->bytes_per_token_full / kv->n_layer_full : 0, b,
+                             sizeof b),
+                  kv->full_slots);
+          printf ("    %2u shared layers  none (%u window, %u full reuse earlier caches)\n",
+                  kv->n_layer_shared_swa + kv->n_layer_shared_full, kv->n_layer_shared_swa,
+                  kv->n_layer_shared_full);
+        }
+      if (est != NULL)
+        {
+          printf ("  scratch            %s\n", human_size (est->scratch, a, sizeof a));
+          total += est->scratch;
+        }
       printf ("  total              %s plus what the page cache keeps of %s on demand\n",
               human_size (total, a, sizeof a), human_size (in->weights_on_demand_bytes, b, sizeof b));
     }
@@ -127,7 +162,8 @@ add_dim (json_object *o, const char *key, bool known, uint64_t v)
 }
 
 static void
-print_json (const char *path, const gm_checkpoint_info *in)
+print_json (const char *path, const gm_checkpoint_info *in, const gm_kv_layout *kv,
+            const gm_memory *est)
 {
   const bool g4 = in->variant != GM_VARIANT_NOT_GEMMA4;
   json_object *o = json_object_new_object ();
@@ -171,6 +207,24 @@ print_json (const char *path, const gm_checkpoint_info *in)
   add_u64 (mem, "weights_on_demand_bytes", in->weights_on_demand_bytes);
   add_dim (mem, "default_n_ctx", g4, in->default_n_ctx);
   add_dim (mem, "kv_cache_bytes", g4, in->kv_cache_bytes);
+  add_dim (mem, "scratch_bytes", est != NULL, est != NULL ? est->scratch : 0);
+  if (kv != NULL)
+    {
+      json_object *k = json_object_new_object ();
+
+      add_u64 (k, "n_layer_swa", kv->n_layer_swa);
+      add_u64 (k, "n_layer_full", kv->n_layer_full);
+      add_u64 (k, "n_layer_shared_swa", kv->n_layer_shared_swa);
+      add_u64 (k, "n_layer_shared_full", kv->n_layer_shared_full);
+      add_u64 (k, "swa_slots", kv->swa_slots);
+      add_u64 (k, "full_slots", kv->full_slots);
+      add_u64 (k, "bytes_per_token_swa", kv->bytes_per_token_swa);
+      add_u64 (k, "bytes_per_token_full", kv->bytes_per_token_full);
+      add_u64 (k, "bytes_per_value", kv->bytes_per_value);
+      json_object_object_add (mem, "kv_layout", k);
+    }
+  else
+    json_object_object_add (mem, "kv_layout", NULL);
   json_object_object_add (o, "memory", mem);
 
   puts (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -209,6 +263,18 @@ cli_info (int argc, char **argv)
   if (path == NULL)
     return cli_fail ("info: no model given\nusage: gemlet-cli info MODEL [--json] [-t N]");
 
+  if (ltlm_is_candidate (path))
+    {
+      /* a LiteRT-LM bundle: its sections, and why it cannot be run */
+      ltlm_file lf;
+      char msg[512];
+
+      if (!ltlm_open (path, &lf, msg, sizeof msg))
+        return cli_fail ("cannot read '%s': %s", path, msg);
+      ltlm_print (stdout, path, &lf, json);
+      ltlm_clear (&lf);
+      return 0;
+    }
   info = calloc (1, sizeof *info);
   if (info == NULL)
     return cli_fail ("out of memory");
@@ -217,10 +283,18 @@ cli_info (int argc, char **argv)
       free (info);
       return cli_fail ("cannot read '%s': %s", path, err.message);
     }
-  if (json)
-    print_json (path, info);
-  else
-    print_human (path, info);
+  {
+    gm_kv_layout kv;
+    gm_memory est;
+    /* the layout and scratch of a default session (headers only again) */
+    const bool have = info->variant != GM_VARIANT_NOT_GEMMA4
+                      && gm_estimate_memory_opts (path, NULL, &est, &kv, &err) == GM_OK;
+
+    if (json)
+      print_json (path, info, have ? &kv : NULL, have ? &est : NULL);
+    else
+      print_human (path, info, have ? &kv : NULL, have ? &est : NULL);
+  }
   free (info);
   return 0;
 }

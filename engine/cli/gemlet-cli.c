@@ -19,7 +19,7 @@ static const struct
   { "generate", cli_generate,
     "generate MODEL (-p TEXT | --tokens \"IDS\") [-n N] [--greedy | --temp T --top-k K --top-p P --min-p M --seed S] [--chat] [--print-ids]" },
   { "chat", cli_chat, "chat MODEL [--system TEXT]" },
-  { "bench", cli_bench, "bench MODEL [-p 512] [-n 128] [-t THREADS] [--json]" },
+  { "bench", cli_bench, "bench MODEL [-p 512 | --depth D[,D...]] [-n 128] [-t THREADS] [--json]" },
 };
 
 static void

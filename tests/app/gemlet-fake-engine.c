@@ -1,13 +1,20 @@
 /* gemlet-fake-engine.c — a stand-in for the engine behind gemlet.h, for the
  * app tests: no weights, deterministic, fast. A "model" is a text file whose
- * first line names it ("FAKE-GEMMA4 E2B Q4_0"); generation streams a canned
- * Markdown reply a few characters at a time.
+ * first line names it ("FAKE-GEMMA4 E2B Q4_0"), or a folder (a mobile
+ * checkpoint) whose config.json starts with such a line; generation streams
+ * a canned Markdown reply a few characters at a time.
+ *
+ * With GEMLET_FAKE_RECORD=FILE, every generation writes what the engine was
+ * given into FILE: the sampling values, the context and the rendered
+ * prompt, so the tests can check what reached the engine.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "gemlet.h"
@@ -154,9 +161,19 @@ gm_inspect (const char         *path,
 {
   char line[256] = "";
   char variant[32] = "", type[32] = "";
+  char config[4096];
+  struct stat st;
+  int is_dir;
   FILE *fp;
 
   memset (info, 0, sizeof *info);
+
+  is_dir = stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+  if (is_dir)
+    {
+      snprintf (config, sizeof config, "%s/config.json", path);
+      path = config;
+    }
 
   fp = fopen (path, "rb");
   if (fp == NULL)
@@ -174,8 +191,9 @@ gm_inspect (const char         *path,
       return GM_ERR_FORMAT;
     }
 
-  snprintf (info->format, sizeof info->format, "GGUF v3");
+  snprintf (info->format, sizeof info->format, is_dir ? "mobile (compressed-tensors)" : "GGUF v3");
   info->file_bytes = 3349516256ULL;
+  info->n_ctx_train = 131072;
   info->has_chat_template = true;
   info->default_n_ctx = 4096;
   snprintf (info->tokenizer_model, sizeof info->tokenizer_model, "gemma4");
@@ -319,6 +337,9 @@ gm_tokenize (const gm_model *model,
   return (int64_t) n;
 }
 
+/* The last prompt rendered (only the generation thread renders). */
+static char *last_render;
+
 char *
 gm_chat_render (const gm_model        *model,
                 const gm_chat_message *msgs,
@@ -344,6 +365,9 @@ gm_chat_render (const gm_model        *model,
     }
   if (add_generation_prompt)
     strcat (out, "<|turn>model\n");
+
+  free (last_render);
+  last_render = strdup (out);
 
   return out;
 }
@@ -441,6 +465,23 @@ gm_session_generate (gm_session          *s,
   int32_t n = 0;
 
   memset (stats, 0, sizeof *stats);
+
+  if (getenv ("GEMLET_FAKE_RECORD") != NULL)
+    {
+      FILE *rec = fopen (getenv ("GEMLET_FAKE_RECORD"), "w");
+
+      if (rec != NULL)
+        {
+          /* thousandths: the same text in every locale */
+          fprintf (rec, "greedy=%d temperature=%ld/1000 top_k=%d top_p=%ld/1000 min_p=%ld/1000 "
+                   "repeat_penalty=%ld/1000 seed=%llu\nn_ctx=%u\n%s",
+                   sampling->greedy, lroundf (sampling->temperature * 1000), sampling->top_k,
+                   lroundf (sampling->top_p * 1000), lroundf (sampling->min_p * 1000),
+                   lroundf (sampling->repeat_penalty * 1000), (unsigned long long) sampling->seed,
+                   s->n_ctx, last_render ? last_render : "");
+          fclose (rec);
+        }
+    }
 
   if (n_prompt == 0)
     {
@@ -546,6 +587,33 @@ gm_estimate_memory (const char *path,
   out->weights_on_demand = 1927000000ULL;
   out->kv_cache = (n_ctx ? n_ctx : 4096) * 14648ULL;
   out->scratch = 24000000ULL;
+
+  return GM_OK;
+}
+
+/* Like the engine: the largest of 2048, 4096, ... up to the trained
+ * context whose weights + KV cache + scratch fit; 2048 if none does. */
+gm_status
+gm_suggest_n_ctx (const char *path,
+                  uint64_t    budget_bytes,
+                  uint32_t   *n_ctx_out,
+                  gm_error   *err)
+{
+  gm_checkpoint_info info;
+  uint32_t best = 2048;
+
+  if (gm_inspect (path, &info, err) != GM_OK)
+    return err ? err->code : GM_ERR_FORMAT;
+
+  for (uint64_t n = 2048; n <= info.n_ctx_train; n *= 2)
+    {
+      gm_memory m;
+
+      gm_estimate_memory (path, (uint32_t) n, &m, NULL);
+      if (m.weights_resident + m.kv_cache + m.scratch <= budget_bytes)
+        best = (uint32_t) n;
+    }
+  *n_ctx_out = best;
 
   return GM_OK;
 }

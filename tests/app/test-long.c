@@ -631,7 +631,8 @@ make_big_store (void)
                          "CREATE INDEX messages_by_conversation ON messages(conversation_id, position);"
                          "CREATE INDEX conversations_by_updated ON conversations(updated);"
                          "PRAGMA application_id=%d; PRAGMA user_version=%d;",
-                         GEMLET_STORE_APPLICATION_ID, GEMLET_STORE_SCHEMA_VERSION);
+                         /* the schema of version 1: the app migrates it when it opens */
+                         GEMLET_STORE_APPLICATION_ID, 1);
   g_assert (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK);
   sqlite3_prepare_v2 (db, "INSERT INTO conversations (id, title, created, updated) VALUES (?1, ?2, ?3, ?3)",
                       -1, &conv, NULL);

@@ -1,6 +1,7 @@
 /* test-store.c — the conversation store: round trips, streaming appends that
  * survive a kill, search, delete/undo, and refusal (never overwriting) of
- * newer, corrupt and foreign databases.
+ * newer, corrupt and foreign databases; per-conversation settings, the
+ * migration from schema version 1, and imported conversations.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -523,6 +524,211 @@ test_many (Fixture       *f,
   }
 }
 
+/* A conversation's own system prompt and sampling values survive a reopen;
+ * unset values stay unset (they follow Preferences). */
+static void
+test_settings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GemletConversationSettings settings;
+
+  gemlet_conversation_settings_init (&settings);
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    GemletConversation *plain, *tuned;
+
+    g_assert_no_error (error);
+    plain = gemlet_store_create_conversation (store, "Plain");
+    tuned = gemlet_store_create_conversation (store, "Tuned");
+    g_assert_true (gemlet_conversation_settings_is_empty (gemlet_conversation_get_settings (plain)));
+
+    settings.system_prompt = g_strdup ("Answer like a pirate. ☠");
+    settings.set = GEMLET_OVERRIDE_TEMPERATURE | GEMLET_OVERRIDE_TOP_K | GEMLET_OVERRIDE_SEED |
+                   GEMLET_OVERRIDE_CONTEXT_LENGTH;
+    settings.temperature = 0.25;
+    settings.top_k = 0;
+    settings.seed = 4294967295u;
+    settings.context_length = 2048;
+    settings.top_p = 0.5;  /* not set: must not be stored */
+    gemlet_store_set_conversation_settings (store, tuned, &settings);
+    g_assert_true (gemlet_conversation_settings_equal (gemlet_conversation_get_settings (tuned), &settings));
+    (void) plain;
+    gemlet_store_sync (store);
+  }
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    const GemletConversationSettings *got;
+
+    g_assert_no_error (error);
+    got = gemlet_conversation_get_settings (nth (store, 0));
+    g_assert_cmpstr (gemlet_conversation_get_title (nth (store, 0)), ==, "Tuned");
+    g_assert_cmpstr (got->system_prompt, ==, "Answer like a pirate. ☠");
+    g_assert_cmpuint (got->set, ==, settings.set);
+    g_assert_cmpfloat (got->temperature, ==, 0.25);
+    g_assert_cmpuint (got->top_k, ==, 0);
+    g_assert_cmpuint (got->seed, ==, 4294967295u);
+    g_assert_cmpuint (got->context_length, ==, 2048);
+    g_assert_true (gemlet_conversation_settings_is_empty (gemlet_conversation_get_settings (nth (store, 1))));
+
+    /* back to Preferences for everything */
+    gemlet_conversation_settings_clear (&settings);
+    gemlet_store_set_conversation_settings (store, nth (store, 0), &settings);
+    gemlet_store_sync (store);
+  }
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (gemlet_conversation_settings_is_empty (gemlet_conversation_get_settings (nth (store, 0))));
+  }
+}
+
+/* A database of schema version 1 (before per-conversation settings) is
+ * migrated in place: conversations and messages kept, the new columns
+ * empty, the version raised. */
+static void
+test_migrate_v1 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "PRAGMA application_id=%d;"
+    "PRAGMA user_version=1;"
+    "CREATE TABLE conversations (id INTEGER PRIMARY KEY, title TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE messages (id INTEGER PRIMARY KEY,"
+    "  conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL, role INTEGER NOT NULL, content TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE INDEX messages_by_conversation ON messages(conversation_id, position);"
+    "CREATE INDEX conversations_by_updated ON conversations(updated);"
+    "INSERT INTO conversations VALUES (7, 'Old one', 100, 200, 0);"
+    "INSERT INTO messages VALUES (70, 7, 0, 1, 'Old question', 150);"
+    "INSERT INTO messages VALUES (71, 7, 1, 2, 'Old answer', 160);",
+    GEMLET_STORE_APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  make_database (f->path, sql);
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    GemletConversation *c;
+    GemletConversationSettings settings;
+
+    g_assert_no_error (error);
+    c = nth (store, 0);
+    g_assert_cmpint (gemlet_conversation_get_id (c), ==, 7);
+    g_assert_cmpstr (gemlet_conversation_get_title (c), ==, "Old one");
+    g_assert_true (gemlet_conversation_settings_is_empty (gemlet_conversation_get_settings (c)));
+    load_messages (store, c);
+    g_assert_cmpuint (gemlet_conversation_get_n_messages (c), ==, 2);
+    g_assert_cmpstr (gemlet_message_get_content (gemlet_conversation_get_message (c, 1)), ==, "Old answer");
+
+    gemlet_conversation_settings_init (&settings);
+    settings.system_prompt = g_strdup ("Now with a prompt");
+    gemlet_store_set_conversation_settings (store, c, &settings);
+    gemlet_conversation_settings_clear (&settings);
+    gemlet_store_sync (store);
+  }
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, GEMLET_STORE_SCHEMA_VERSION);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT system_prompt FROM conversations WHERE id = 7", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "Now with a prompt");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  /* and it opens again as the current version */
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (gemlet_conversation_get_settings (nth (store, 0))->system_prompt, ==, "Now with a prompt");
+  }
+}
+
+/* Out-of-range values written by hand follow Preferences instead. */
+static void
+test_settings_out_of_range (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+
+    g_assert_no_error (error);
+    gemlet_store_create_conversation (store, "Hand-edited");
+    gemlet_store_sync (store);
+  }
+  make_database (f->path, "UPDATE conversations SET temperature = 55, top_p = 0.5, context_length = -3");
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    const GemletConversationSettings *got;
+
+    g_assert_no_error (error);
+    got = gemlet_conversation_get_settings (nth (store, 0));
+    g_assert_cmpuint (got->set, ==, GEMLET_OVERRIDE_TOP_P);
+    g_assert_cmpfloat (got->top_p, ==, 0.5);
+  }
+}
+
+/* An imported conversation: first in the list, messages loaded and saved,
+ * its dates kept. */
+static void
+test_import (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  GemletConversationSettings settings;
+
+  gemlet_conversation_settings_init (&settings);
+  settings.system_prompt = g_strdup ("Imported prompt");
+  settings.set = GEMLET_OVERRIDE_MIN_P;
+  settings.min_p = 0.1;
+  g_ptr_array_add (messages, gemlet_message_new (0, GEMLET_ROLE_USER, "Q ✓", 1000));
+  g_ptr_array_add (messages, gemlet_message_new (0, GEMLET_ROLE_MODEL, "A", 2000));
+
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    GemletConversation *older, *imported;
+
+    g_assert_no_error (error);
+    older = gemlet_store_create_conversation (store, "Already here");
+    gemlet_store_add_message (store, older, GEMLET_ROLE_USER, "x");
+    imported = gemlet_store_import_conversation (store, "Imported", 500, &settings, messages);
+    g_assert_true (nth (store, 0) == imported);
+    g_assert_true (gemlet_conversation_get_messages_loaded (imported));
+    g_assert_cmpuint (gemlet_conversation_get_n_messages (imported), ==, 2);
+    g_assert_cmpint (gemlet_conversation_get_created (imported), ==, 500);
+    /* more messages can follow */
+    gemlet_store_add_message (store, imported, GEMLET_ROLE_USER, "Follow-up");
+    gemlet_store_sync (store);
+  }
+  {
+    g_autoptr(GemletStore) store = open_store (f->path, &error);
+    GemletConversation *c;
+
+    g_assert_no_error (error);
+    c = nth (store, 0);
+    g_assert_cmpstr (gemlet_conversation_get_title (c), ==, "Imported");
+    g_assert_true (gemlet_conversation_settings_equal (gemlet_conversation_get_settings (c), &settings));
+    load_messages (store, c);
+    g_assert_cmpuint (gemlet_conversation_get_n_messages (c), ==, 3);
+    g_assert_cmpstr (gemlet_message_get_content (gemlet_conversation_get_message (c, 0)), ==, "Q ✓");
+    g_assert_cmpint (gemlet_message_get_created (gemlet_conversation_get_message (c, 1)), ==, 2000);
+    g_assert_cmpint (gemlet_message_get_role (gemlet_conversation_get_message (c, 1)), ==, GEMLET_ROLE_MODEL);
+    g_assert_cmpstr (gemlet_message_get_content (gemlet_conversation_get_message (c, 2)), ==, "Follow-up");
+  }
+  gemlet_conversation_settings_clear (&settings);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -543,6 +749,10 @@ main (int   argc,
   ADD ("refuses-foreign", test_foreign_refused);
   ADD ("empty-file-is-new", test_empty_file_is_new);
   ADD ("many", test_many);
+  ADD ("settings", test_settings);
+  ADD ("settings-out-of-range", test_settings_out_of_range);
+  ADD ("migrate-v1", test_migrate_v1);
+  ADD ("import", test_import);
 
   return g_test_run ();
 }

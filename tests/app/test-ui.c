@@ -2,15 +2,22 @@
  * drives it through its main states and saves a screenshot of each into
  * $GEMLET_SCREENSHOT_DIR: empty state, model picker, import dialog,
  * loading, streaming, a finished Markdown reply (light and dark), the memory
- * popover, the narrow (360 px) layout, preferences and about.
+ * popover, the narrow (360 px) layout, preferences and about; then a
+ * conversation's own settings (checking that its system prompt and
+ * sampling reach the engine), export and import of conversations, the
+ * "not enough memory" dialog, a failed load, and importing a mobile
+ * checkpoint folder.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "gemlet-config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "gemlet-application.h"
+#include "gemlet-conversation-settings-dialog.h"
 #include "gemlet-message-row.h"
 #include "gemlet-import-dialog.h"
 #include "gemlet-model-picker.h"
@@ -23,6 +30,8 @@ static const char *shot_dir;
 static const char *shot_prefix = "";
 static char *model_path;
 static gboolean real_engine;
+static char *tmp_dir;
+static char *record_path;
 
 static void
 screenshot (GtkWidget  *widget,
@@ -174,6 +183,8 @@ set_size (GtkWindow *window,
   iterate_for (600);
 }
 
+static gboolean model_loaded_from (gpointer data);
+
 /* With the real engine and a tiny synthetic model (random weights): the
  * reply is gibberish, but loading, streaming, stop and the memory report go
  * through the real code. */
@@ -226,6 +237,377 @@ run_real_engine_script (GtkWindow *window)
   check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 30000), "real: stopped");
   iterate_for (1200);
   screenshot_screen ("memory");
+
+  /* A mobile checkpoint folder loads through the same path (memory check,
+   * automatic context, load) and replies. */
+  if (g_getenv ("GEMLET_TEST_MOBILE") != NULL)
+    {
+      const char *mobile = g_getenv ("GEMLET_TEST_MOBILE");
+
+      g_settings_set_uint (settings, "context-length", 0);
+      gemlet_window_load_model (GEMLET_WINDOW (window), mobile);
+      check (wait_until (model_loaded_from, (gpointer) mobile, 30000), "real: mobile checkpoint loaded");
+      check (gemlet_engine_worker_get_auto_n_ctx (gemlet_application_get_worker (app)) >= 512,
+             "real: automatic context resolved for the mobile checkpoint");
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
+      gemlet_window_send (GEMLET_WINDOW (window), "Hello, mobile!");
+      check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 60000),
+             "real: mobile reply finished");
+      conversation = gemlet_window_get_conversation (GEMLET_WINDOW (window));
+      check (conversation != NULL && gemlet_conversation_get_n_messages (conversation) == 2,
+             "real: mobile checkpoint replies");
+      screenshot (GTK_WIDGET (window), "mobile-chat");
+    }
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static char *
+read_file (const char *path)
+{
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, NULL);
+
+  return text;
+}
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+static gboolean
+alert_shown (gpointer data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  return window != NULL && find_widget (GTK_WIDGET (window), ADW_TYPE_ALERT_DIALOG, 0) != NULL;
+}
+#endif
+
+/* An AdwMessageDialog window (libadwaita < 1.5), or an AdwAlertDialog
+ * inside the main window. */
+static GtkWidget *
+wait_message_dialog (void)
+{
+#if ADW_CHECK_VERSION (1, 5, 0)
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  wait_until (alert_shown, NULL, 5000);
+
+  return window ? find_widget (GTK_WIDGET (window), ADW_TYPE_ALERT_DIALOG, 0) : NULL;
+#else
+  return GTK_WIDGET (wait_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+#endif
+}
+
+static void
+close_message_dialog (GtkWidget  *dialog,
+                      const char *response)
+{
+#if ADW_CHECK_VERSION (1, 5, 0)
+  g_signal_emit_by_name (dialog, "response", response);
+  adw_dialog_force_close (ADW_DIALOG (dialog));
+#else
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_close (GTK_WINDOW (dialog));
+#endif
+  iterate_for (300);
+}
+
+static void
+make_file (const char *dir,
+           const char *name,
+           const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_mkdir_with_parents (dir, 0700);
+  g_file_set_contents (path, contents, -1, NULL);
+}
+
+/* Per-conversation system prompt and sampling: set in the dialog, they
+ * must reach the engine (the fake engine records what it was given). */
+static void
+run_conversation_settings (GtkWindow *window)
+{
+  GemletConversation *conversation;
+  GtkWindow *dialog;
+  g_autofree char *record = NULL;
+  const GemletConversationSettings *settings;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.conversation-settings", "x", (gint64)0);
+  dialog = wait_toplevel (GEMLET_TYPE_CONVERSATION_SETTINGS_DIALOG);
+  check (dialog != NULL, "conversation settings shown");
+  if (dialog == NULL)
+    return;
+
+  gemlet_conversation_settings_dialog_set_system_prompt (GEMLET_CONVERSATION_SETTINGS_DIALOG (dialog),
+                                                         "You are a pirate. Answer in one line.");
+  gemlet_conversation_settings_dialog_set_value (GEMLET_CONVERSATION_SETTINGS_DIALOG (dialog),
+                                                 GEMLET_OVERRIDE_TEMPERATURE, TRUE, 0.3);
+  gemlet_conversation_settings_dialog_set_value (GEMLET_CONVERSATION_SETTINGS_DIALOG (dialog),
+                                                 GEMLET_OVERRIDE_SEED, TRUE, 1234);
+  gemlet_conversation_settings_dialog_set_value (GEMLET_CONVERSATION_SETTINGS_DIALOG (dialog),
+                                                 GEMLET_OVERRIDE_CONTEXT_LENGTH, TRUE, 2048);
+  screenshot (GTK_WIDGET (dialog), "15-conversation-settings");
+  gtk_window_close (dialog);
+  iterate_for (300);
+
+  conversation = gemlet_window_get_conversation (GEMLET_WINDOW (window));
+  settings = conversation ? gemlet_conversation_get_settings (conversation) : NULL;
+  check (settings != NULL && g_strcmp0 (settings->system_prompt, "You are a pirate. Answer in one line.") == 0,
+         "system prompt saved with the conversation");
+  check (settings != NULL && settings->set == (GEMLET_OVERRIDE_TEMPERATURE | GEMLET_OVERRIDE_SEED |
+                                               GEMLET_OVERRIDE_CONTEXT_LENGTH),
+         "only the switched-on values are the conversation's own");
+
+  g_setenv ("GEMLET_FAKE_REPLY", "Arr, the sea be wide.", TRUE);
+  gemlet_window_send (GEMLET_WINDOW (window), "Describe the sea");
+  check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 20000), "pirate reply finished");
+  g_unsetenv ("GEMLET_FAKE_REPLY");
+  record = read_file (record_path);
+  check (record != NULL && strstr (record, "<|turn>system\nYou are a pirate. Answer in one line.<turn|>") != NULL &&
+         strstr (record, "<|turn>user\nDescribe the sea") != NULL,
+         "the system prompt reaches the engine through the chat template");
+  check (record != NULL && strstr (record, "temperature=300/1000 ") != NULL && strstr (record, "seed=1234") != NULL,
+         "the conversation's sampling reaches the engine");
+  check (record != NULL && strstr (record, "n_ctx=2048") != NULL, "the conversation's context reaches the engine");
+  check (record != NULL && strstr (record, "top_k=64 ") != NULL, "unset values follow Preferences");
+  if (record != NULL && !strstr (record, "n_ctx=2048"))
+    g_printerr ("record: %s\n", record);
+  screenshot (GTK_WIDGET (window), "16-pirate");
+}
+
+/* Export as Markdown and JSON, a failed export, import of the JSON and of
+ * broken files. */
+static void
+run_export_import (GtkWindow *window)
+{
+  GemletConversation *conversation = gemlet_window_get_conversation (GEMLET_WINDOW (window));
+  GListModel *conversations = gemlet_store_get_conversations (gemlet_application_get_store (app));
+  g_autofree char *md_path = g_build_filename (tmp_dir, "export", "pirate.md", NULL);
+  g_autofree char *json_path = g_build_filename (tmp_dir, "export", "pirate.json", NULL);
+  g_autofree char *bad_path = g_build_filename (tmp_dir, "export", "broken.json", NULL);
+  g_autoptr(GFile) md = g_file_new_for_path (md_path);
+  g_autoptr(GFile) json = g_file_new_for_path (json_path);
+  g_autoptr(GFile) bad = g_file_new_for_path (bad_path);
+  g_autoptr(GFile) nowhere = g_file_new_for_path ("/nonexistent/folder/pirate.md");
+  g_autofree char *text = NULL;
+  GtkWidget *dialog;
+  guint n_before;
+
+  if (conversation == NULL)
+    {
+      check (FALSE, "a conversation to export");
+      return;
+    }
+
+  g_autofree char *export_dir = g_path_get_dirname (md_path);
+
+  make_file (export_dir, "README", "exports");
+  gemlet_window_export_conversation (GEMLET_WINDOW (window), conversation, GEMLET_CONVERSATION_FILE_MARKDOWN, md);
+  check (wait_until (file_exists, md_path, 5000), "exported as Markdown");
+  iterate_for (200);
+  text = read_file (md_path);
+  check (text != NULL && strstr (text, "Arr, the sea be wide.") != NULL && strstr (text, "You are a pirate") != NULL,
+         "the Markdown holds the messages and the system prompt");
+  screenshot (GTK_WIDGET (window), "17-exported");
+  g_clear_pointer (&text, g_free);
+
+  gemlet_window_export_conversation (GEMLET_WINDOW (window), conversation, GEMLET_CONVERSATION_FILE_JSON, json);
+  check (wait_until (file_exists, json_path, 5000), "exported as JSON");
+  iterate_for (200);
+  text = read_file (json_path);
+  check (text != NULL && strstr (text, "\"format\": \"gemlet-conversation\"") != NULL, "the JSON names its format");
+
+  /* A file that cannot be written: a dialog says why. */
+  gemlet_window_export_conversation (GEMLET_WINDOW (window), conversation, GEMLET_CONVERSATION_FILE_MARKDOWN,
+                                     nowhere);
+  dialog = wait_message_dialog ();
+  check (dialog != NULL, "failed export explained");
+  if (dialog != NULL)
+    {
+      screenshot (dialog, "18-export-failed");
+      close_message_dialog (dialog, "close");
+    }
+
+  /* Import the JSON again: a new conversation, first in the list. */
+  n_before = g_list_model_get_n_items (conversations);
+  gemlet_window_import_conversation (GEMLET_WINDOW (window), json);
+  iterate_for (1000);
+  check (g_list_model_get_n_items (conversations) == n_before + 1, "imported conversation listed");
+  {
+    GemletConversation *imported = gemlet_window_get_conversation (GEMLET_WINDOW (window));
+
+    check (imported != NULL && imported != conversation &&
+           gemlet_conversation_get_n_messages (imported) == gemlet_conversation_get_n_messages (conversation) &&
+           g_strcmp0 (gemlet_conversation_get_settings (imported)->system_prompt,
+                      "You are a pirate. Answer in one line.") == 0,
+           "imported conversation shown with its messages and settings");
+  }
+  screenshot (GTK_WIDGET (window), "19-imported");
+
+  /* A broken file: a readable reason, nothing added. */
+  make_file (export_dir, "broken.json",
+             "{\"format\": \"gemlet-conversation\", \"version\": 1, \"messages\": [{\"role\": \"pirate\"}]}");
+  n_before = g_list_model_get_n_items (conversations);
+  gemlet_window_import_conversation (GEMLET_WINDOW (window), bad);
+  dialog = wait_message_dialog ();
+  check (dialog != NULL, "broken import explained");
+  if (dialog != NULL)
+    {
+      screenshot (dialog, "20-import-failed");
+      close_message_dialog (dialog, "close");
+    }
+  check (g_list_model_get_n_items (conversations) == n_before, "nothing imported from a broken file");
+}
+
+static gboolean
+model_loaded_from (gpointer data)
+{
+  GemletEngineWorker *worker = gemlet_application_get_worker (app);
+
+  return gemlet_engine_worker_get_state (worker) == GEMLET_ENGINE_STATE_READY &&
+         g_strcmp0 (gemlet_engine_worker_get_model_path (worker), data) == 0;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return find_toplevel ((GType) GPOINTER_TO_SIZE (data)) == NULL;
+}
+
+/* Too little memory: a dialog before loading, "Load Anyway" or "Cancel";
+ * then a corrupt file: nothing stays loaded and the app still works. */
+static void
+run_memory_and_failed_load (GtkWindow *window)
+{
+  GemletEngineWorker *worker = gemlet_application_get_worker (app);
+  g_autofree char *loaded = g_strdup (gemlet_engine_worker_get_model_path (worker));
+  g_autofree char *corrupt = g_build_filename (tmp_dir, "corrupt.gguf", NULL);
+  GtkWidget *dialog;
+
+  g_setenv ("GEMLET_AVAILABLE_MEMORY", "500000000", TRUE);
+  gemlet_window_load_model (GEMLET_WINDOW (window), model_path);
+  dialog = wait_message_dialog ();
+  check (dialog != NULL, "not-enough-memory dialog shown");
+  if (dialog != NULL)
+    {
+      screenshot (dialog, "21-load-anyway");
+      close_message_dialog (dialog, "cancel");
+      check (gemlet_engine_worker_get_state (worker) == GEMLET_ENGINE_STATE_READY &&
+             g_strcmp0 (gemlet_engine_worker_get_model_path (worker), loaded) == 0,
+             "cancel keeps the model that was loaded");
+    }
+
+  gemlet_window_load_model (GEMLET_WINDOW (window), model_path);
+  dialog = wait_message_dialog ();
+  if (dialog != NULL)
+    {
+      close_message_dialog (dialog, "load");
+      check (wait_until (model_loaded_from, model_path, 10000), "load anyway loads");
+    }
+  g_unsetenv ("GEMLET_AVAILABLE_MEMORY");
+
+  /* A corrupt file: an error, nothing loaded, the app usable. */
+  g_file_set_contents (corrupt, "GGUF\x03 but nothing else that makes sense", -1, NULL);
+  gemlet_window_load_model (GEMLET_WINDOW (window), corrupt);
+  dialog = wait_message_dialog ();
+  check (dialog != NULL, "failed load explained");
+  check (gemlet_engine_worker_get_state (worker) == GEMLET_ENGINE_STATE_EMPTY &&
+         gemlet_engine_worker_get_model_path (worker) == NULL &&
+         gemlet_engine_worker_get_info (worker) == NULL, "a failed load leaves nothing loaded");
+  if (dialog != NULL)
+    {
+      screenshot (dialog, "22-load-failed");
+      close_message_dialog (dialog, "close");
+    }
+  screenshot (GTK_WIDGET (window), "23-after-failed-load");
+
+  gemlet_window_load_model (GEMLET_WINDOW (window), loaded);
+  check (wait_until (model_loaded_from, loaded, 10000), "a model loads again after a failed load");
+  gemlet_window_send (GEMLET_WINDOW (window), "Still there?");
+  check (wait_until (engine_in_state, GINT_TO_POINTER (GEMLET_ENGINE_STATE_READY), 20000),
+         "replies after a failed load");
+}
+
+/* A mobile checkpoint: one file of an incomplete folder names what is
+ * missing; the complete folder is copied under the catalog's name, loads,
+ * and shows as the model in use in the picker. */
+static void
+run_mobile_import (GtkWindow *window)
+{
+  g_autofree char *lone = g_build_filename (tmp_dir, "lone", NULL);
+  g_autofree char *lone_file = g_build_filename (lone, "model.safetensors", NULL);
+  g_autofree char *folder = g_build_filename (tmp_dir, "downloads", "gemma-4-E2B-it-qat-mobile-ct", NULL);
+  g_autofree char *copied = g_build_filename (g_get_user_data_dir (), "gemlet", "models",
+                                              "gemma-4-E2B-it-qat-mobile-ct", NULL);
+  g_autofree char *copied_weights = g_build_filename (copied, "model.safetensors", NULL);
+  g_autofree char *weights = g_strnfill (4 * 1024 * 1024, 'w');
+  GtkWindow *dialog;
+
+  make_file (lone, "model.safetensors", "not really safetensors");
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (lone_file);
+
+    gemlet_window_import_file (GEMLET_WINDOW (window), file);
+    dialog = wait_toplevel (GEMLET_TYPE_IMPORT_DIALOG);
+    check (dialog != NULL, "lone checkpoint file: dialog shown");
+    if (dialog != NULL)
+      {
+        g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+        gboolean named = FALSE;
+
+        collect_widgets (GTK_WIDGET (dialog), GTK_TYPE_LABEL, labels);
+        for (guint i = 0; i < labels->len; i++)
+          if (strstr (gtk_label_get_text (g_ptr_array_index (labels, i)), "config.json") &&
+              strstr (gtk_label_get_text (g_ptr_array_index (labels, i)), "tokenizer.json"))
+            named = TRUE;
+        check (named, "lone checkpoint file: the missing files are named");
+        check (find_button (GTK_WIDGET (dialog), "_Copy and Use") == NULL ||
+               !gtk_widget_get_visible (find_button (GTK_WIDGET (dialog), "_Copy and Use")),
+               "lone checkpoint file: nothing to copy");
+        screenshot (GTK_WIDGET (dialog), "24-mobile-part");
+        gtk_window_close (dialog);
+        wait_until (dialog_gone, GSIZE_TO_POINTER (GEMLET_TYPE_IMPORT_DIALOG), 3000);
+      }
+  }
+
+  make_file (folder, "config.json", "FAKE-GEMMA4 E2B int4\n{}");
+  make_file (folder, "model.safetensors", weights);
+  make_file (folder, "tokenizer.json", "{}");
+  make_file (folder, "tokenizer_config.json", "{\"chat_template\": \"...\"}");
+  make_file (folder, "chat_template.jinja", "...");
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (folder);
+
+    gemlet_window_import_file (GEMLET_WINDOW (window), file);
+    dialog = wait_toplevel (GEMLET_TYPE_IMPORT_DIALOG);
+    check (dialog != NULL, "mobile folder: dialog shown");
+    if (dialog != NULL)
+      {
+        GtkWidget *copy_button = find_button (GTK_WIDGET (dialog), "_Copy and Use");
+
+        screenshot (GTK_WIDGET (dialog), "25-mobile-folder");
+        check (copy_button != NULL && gtk_widget_get_visible (copy_button), "mobile folder: can be copied");
+        if (copy_button != NULL)
+          g_signal_emit_by_name (copy_button, "clicked");
+      }
+  }
+  check (wait_until (file_exists, copied_weights, 10000), "mobile folder copied under the catalog's name");
+  check (wait_until (model_loaded_from, copied, 10000), "the copied mobile checkpoint is loaded");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-model", NULL);
+  dialog = wait_toplevel (GEMLET_TYPE_MODEL_PICKER);
+  if (dialog != NULL)
+    {
+      screenshot (GTK_WIDGET (dialog), "26-model-picker-mobile");
+      gtk_window_close (dialog);
+      iterate_for (300);
+    }
 }
 
 static void
@@ -467,6 +849,12 @@ run_script (GtkWindow *window)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", "x", (gint64)0);
   check (g_list_model_get_n_items (conversations) == 1, "deleted");
   screenshot (GTK_WIDGET (window), "14-deleted");
+  iterate_for (3500);  /* the undo toast goes */
+
+  run_conversation_settings (window);
+  run_export_import (window);
+  run_memory_and_failed_load (window);
+  run_mobile_import (window);
 }
 
 static gboolean
@@ -501,6 +889,12 @@ main (int   argc,
   g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
   g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* The same automatic context on every machine, and a record of what the
+   * fake engine receives. */
+  g_setenv ("GEMLET_AVAILABLE_MEMORY", "8000000000", TRUE);
+  tmp_dir = tmp;
+  record_path = g_build_filename (tmp, "engine-record.txt", NULL);
+  g_setenv ("GEMLET_FAKE_RECORD", record_path, TRUE);
 
   shot_dir = g_getenv ("GEMLET_SCREENSHOT_DIR");
   if (shot_dir == NULL)
@@ -527,6 +921,7 @@ main (int   argc,
   g_object_unref (app);
 
   g_free (model_path);
+  g_free (record_path);
 
   if (failures > 0)
     {

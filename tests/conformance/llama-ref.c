@@ -10,6 +10,9 @@
  *                      per line; with F, stop at the first step whose margin
  *                      is below F times the logits RMS, before printing it)
  *   llama-ref bench    MODEL [-p 512] [-n 128] [--json] [--ref-settings]
+ *   llama-ref bench    MODEL --depth D[,D...] [-n 128] [--json]
+ *                      (gemlet-cli bench --depth semantics: one context for
+ *                      the largest depth; fill to each depth, generate n)
  *   llama-ref stats    MODEL --tokens "IDS"      (activation statistics)
  *   common: -t N (threads, default 2), --cpu-variant NAME, -v
  *
@@ -47,7 +50,7 @@
 
 typedef struct {
   const char *model;
-  const char *text, *tokens, *out, *margins, *variant;
+  const char *text, *tokens, *out, *margins, *variant, *depth;
   const char *files[256];
   int n_files;
   bool no_bos, no_special, all, json, ref_settings, verbose;
@@ -522,6 +525,150 @@ cmd_bench (const options *o)
   return 0;
 }
 
+/* Generation after a filled context, at one or more depths, with the
+ * semantics of `gemlet-cli bench --depth`: one context sized for the largest
+ * depth plus n; fill up to the first depth (timed: pp of the segment), then
+ * n single-token steps fed the argmax of the previous logits (timed: tg),
+ * fill on to the next depth, ... The generated tokens stay in the context.
+ *
+ * llama.cpp's default user settings, as llama-cli and llama-server run it:
+ * n_batch 2048 and n_ubatch 512 (llama_context_default_params), flash
+ * attention auto, F16 K/V, repacked weights, polling worker threads, and a
+ * sliding-window cache of window + ubatch (swa_full off: the common
+ * library's default; the bare library default is a full-size SWA cache,
+ * which would make every window layer attend over the whole context). The
+ * fill goes through llama_decode in n_batch chunks, as those programs feed
+ * a prompt. */
+static int
+cmd_bench_depth (const options *o)
+{
+  int32_t depths[64], n_depths = 0;
+  const int32_t ng = o->n_predict;
+  char *copy = strdup (o->depth), *save = NULL;
+
+  for (char *t = strtok_r (copy, ",", &save); t != NULL; t = strtok_r (NULL, ",", &save))
+    {
+      char *end;
+      errno = 0;
+      long v = strtol (t, &end, 10);
+      if (*t == 0 || *end != 0 || errno != 0 || v < 0 || v > INT32_MAX || n_depths == 64)
+        return fail ("bad --depth value '%s'", o->depth);
+      depths[n_depths++] = (int32_t) v;
+    }
+  free (copy);
+  if (n_depths == 0)
+    return fail ("bad --depth value '%s'", o->depth);
+  for (int i = 1; i < n_depths; i++) /* sorted, without duplicates */
+    for (int j = i; j > 0 && depths[j - 1] > depths[j]; j--)
+      {
+        int32_t t = depths[j];
+        depths[j] = depths[j - 1];
+        depths[j - 1] = t;
+      }
+  {
+    int k = 0;
+    for (int i = 0; i < n_depths; i++)
+      if (k == 0 || depths[i] != depths[k - 1])
+        depths[k++] = depths[i];
+    n_depths = k;
+  }
+  for (int i = 1; i < n_depths; i++)
+    if (depths[i] - depths[i - 1] < ng)
+      return fail ("depths %d and %d are closer than -n %d", depths[i - 1], depths[i], ng);
+
+  double t0 = now_s ();
+  struct llama_model *m = load_model (o, false, false);
+  if (m == NULL)
+    return 1;
+  double t_load = now_s () - t0;
+  const struct llama_vocab *v = llama_model_get_vocab (m);
+  const int32_t n_vocab = llama_vocab_n_tokens (v);
+  const int32_t max_depth = depths[n_depths - 1];
+  const int32_t n_ctx_train = llama_model_n_ctx_train (m);
+  const uint32_t need = (uint32_t) max_depth + (uint32_t) ng + 1;
+  if (n_ctx_train > 0 && need > (uint32_t) n_ctx_train)
+    return fail ("depth %d plus -n %d needs %u tokens; trained context %d", max_depth, ng, need,
+                 n_ctx_train);
+
+  struct llama_context_params cp = llama_context_default_params ();
+  cp.n_ctx = round_up (need, 256);
+  cp.n_seq_max = 1;
+  cp.n_threads = o->threads;
+  cp.n_threads_batch = o->threads;
+  cp.no_perf = true;
+  cp.swa_full = false;
+  struct llama_context *c = llama_init_from_model (m, cp);
+  if (c == NULL)
+    return fail ("cannot create a context (n_ctx %u)", cp.n_ctx);
+  const int32_t n_batch = (int32_t) llama_n_batch (c);
+
+  int32_t *ids = malloc ((size_t) (max_depth > 0 ? max_depth : 1) * sizeof *ids);
+  uint64_t x = 12345;
+  for (int32_t i = 0; i < max_depth; i++)
+    {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      ids[i] = i == 0 ? 2 : 200 + (int32_t) ((x >> 33) % (uint64_t) (n_vocab - 200));
+    }
+  const int32_t bos = 2;
+
+  /* warm-up: one token, untimed, forgotten */
+  if (!decode (c, &bos, 1, 0, false))
+    return 1;
+  llama_memory_clear (llama_get_memory (c), true);
+
+  int32_t n_cur = 0, tok = bos;
+  for (int di = 0; di < n_depths; di++)
+    {
+      const int32_t depth = depths[di], n_fill = depth - n_cur;
+      double t_pp = 0.0, t_tg;
+
+      if (n_fill > 0)
+        {
+          double t1 = now_s ();
+          for (int32_t b = 0; b < n_fill; b += n_batch)
+            {
+              const int32_t nb = n_fill - b < n_batch ? n_fill - b : n_batch;
+              /* the fill tokens continue the same pseudo-random sequence */
+              if (!decode (c, ids + n_cur + b, nb, n_cur + b, false))
+                return 1;
+            }
+          t_pp = now_s () - t1;
+          n_cur = depth;
+        }
+
+      double t2 = now_s ();
+      for (int32_t i = 0; i < ng; i++)
+        {
+          float margin;
+          if (n_cur > 0)
+            top2 (llama_get_logits_ith (c, -1), n_vocab, &tok, &margin);
+          if (!decode (c, &tok, 1, n_cur, false))
+            return 1;
+          n_cur++;
+        }
+      t_tg = now_s () - t2;
+
+      const double pp = n_fill > 0 ? n_fill / t_pp : 0.0, tg = ng > 0 ? ng / t_tg : 0.0;
+      const long rss = peak_rss_kb ();
+      if (o->json)
+        printf ("{\"engine\": \"llama.cpp\", \"settings\": \"default\", \"depth\": %d, "
+                "\"threads\": %d, \"load_s\": %.3f, \"n_ctx\": %u, \"n_batch\": %u, \"n_ubatch\": %u, "
+                "\"pp_tokens\": %d, \"pp_tok_s\": %.2f, \"tg_tokens\": %d, \"tg_tok_s\": %.2f, "
+                "\"peak_rss_mb\": %.1f, \"cpu_backend\": \"%s\"}\n",
+                depth, o->threads, t_load, llama_n_ctx (c), llama_n_batch (c), llama_n_ubatch (c),
+                n_fill > 0 ? n_fill : 0, pp, ng, tg, rss / 1024.0, cpu_backend_path);
+      else
+        printf ("depth %d: fill %d tokens %.2f tok/s, tg%d %.2f tok/s, peak RSS %.1f MB\n", depth,
+                n_fill > 0 ? n_fill : 0, pp, ng, tg, rss / 1024.0);
+      fflush (stdout);
+    }
+
+  free (ids);
+  llama_free (c);
+  llama_model_free (m);
+  return 0;
+}
+
 /* --- stats: a look inside, to tune the synthetic weights ---------------- */
 
 static bool
@@ -623,6 +770,7 @@ usage (FILE *fp)
          "  llama-ref logits MODEL --tokens \"IDS\" --out PATH [--all]\n"
          "  llama-ref generate MODEL --tokens \"IDS\" -n N [--margins PATH [--stop-below F]]\n"
          "  llama-ref bench MODEL [-p 512] [-n 128] [--json] [--ref-settings]\n"
+         "  llama-ref bench MODEL --depth D[,D...] [-n 128] [--json]\n"
          "  llama-ref stats MODEL --tokens \"IDS\"\n"
          "Common: -t N (default 2), --cpu-variant NAME (e.g. haswell), -v\n",
          fp);
@@ -658,6 +806,8 @@ main (int argc, char **argv)
         o.margins = val;
       else if (TAKE ("--stop-below"))
         o.stop_below = atof (val);
+      else if (TAKE ("--depth"))
+        o.depth = val;
       else if (TAKE ("--cpu-variant"))
         o.variant = val;
       else if (TAKE ("-t") || TAKE ("--threads"))
@@ -703,7 +853,10 @@ main (int argc, char **argv)
     {
       if (o.n_predict < 0)
         o.n_predict = 128;
-      r = cmd_bench (&o);
+      if (o.depth != NULL && o.ref_settings)
+        r = fail ("--depth runs with llama.cpp's default settings only");
+      else
+        r = o.depth != NULL ? cmd_bench_depth (&o) : cmd_bench (&o);
     }
   else if (strcmp (cmd, "stats") == 0)
     r = cmd_stats (&o);

@@ -62,6 +62,7 @@ read -r e2 r2 <<<"$t2"
 
 # bench --json: one object with the documented keys
 j=$("$cli" bench "$m" -p 16 -n 4 -r 2 --json -t 2) || fail "bench"
+plain=$j
 python3 - "$j" <<'PY' || fail "bench json: $j"
 import json, sys
 d = json.loads(sys.argv[1])
@@ -69,4 +70,42 @@ for k in ("pp_tok_s", "tg_tok_s", "peak_rss_mib", "threads", "model"):
     assert k in d, k
 assert d["pp_tok_s"] > 0 and d["tg_tok_s"] > 0 and d["threads"] == 2
 PY
+
+# bench --depth: one object per depth, in order, with the plain bench's keys
+# plus depth; the fill segments add up (generated tokens stay in context).
+# The tiny model is trained for 512 positions.
+j=$("$cli" bench "$m" --depth 200,0,64 -n 8 --json -t 2 2>"$work/err") || fail "bench --depth: $(cat "$work/err")"
+python3 - "$j" "$(head -n 1 <<<"$plain")" <<'PY' || fail "bench --depth json: $j"
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines()]
+plain = json.loads(sys.argv[2])
+assert [r["depth"] for r in rows] == [0, 64, 200], [r["depth"] for r in rows]
+for r in rows:
+    missing = set(plain) - set(r)
+    assert not missing, missing
+    assert r["n_gen"] == 8 and r["tg_tok_s"] > 0 and r["threads"] == 2
+    assert r["n_ctx"] >= 208 and r["kv_cache_bytes"] > 0
+# fill segments: 0, then 64 − 8, then 200 − 72
+assert [r["n_prompt"] for r in rows] == [0, 56, 128], [r["n_prompt"] for r in rows]
+assert rows[0]["pp_tok_s"] == 0 and rows[1]["pp_tok_s"] > 0 and rows[2]["pp_tok_s"] > 0
+# live K/V grows with depth, the allocation does not
+assert rows[0]["kv_used_bytes"] < rows[1]["kv_used_bytes"] < rows[2]["kv_used_bytes"]
+assert len({r["kv_cache_bytes"] for r in rows}) == 1
+PY
+"$cli" bench "$m" --depth 32 -n 4 -t 1 >"$work/out" 2>"$work/err" || fail "bench --depth (text)"
+grep -q '^depth 32: fill 32 tokens' "$work/out" || fail "bench --depth text: $(cat "$work/out")"
+
+# bench --depth errors: non-zero exit and a message that says what is wrong
+check_err () { # expected-substring args...
+  local want=$1; shift
+  if "$cli" "$@" >/dev/null 2>"$work/err"; then fail "no error: $*"; fi
+  grep -q -- "$want" "$work/err" || fail "message for '$*' lacks '$want': $(cat "$work/err")"
+}
+check_err "bad --depth value '-1'" bench "$m" --depth -1
+check_err "bad --depth value '1,,2'" bench "$m" --depth 1,,2
+check_err "bad --depth value 'abc'" bench "$m" --depth abc
+check_err "trained context is 512" bench "$m" --depth 600 -n 8
+check_err "trained context is 512" bench "$m" --depth 0,510 -n 8
+check_err "closer than -n 8" bench "$m" --depth 0,4 -n 8
+check_err "-p and -r" bench "$m" --depth 16 -p 8
 exit $status

@@ -251,6 +251,80 @@ test_generate (gm_model *m)
   gm_session_free (s);
 }
 
+/* Streamed text must equal the detokenized reply, also when sampling stops
+ * in the middle of a multi-byte character (the tail arrives as U+FFFD with
+ * GM_TOKEN_NONE). Sampling hot over the small vocabulary (256 byte tokens)
+ * makes such endings common; the test demands at least one. */
+typedef struct {
+  char text[1024];
+  size_t len;
+  int32_t ids[64];
+  size_t n_ids;
+  int n_tail_calls;
+} stream_rec;
+
+static bool
+record_token (int32_t token, const char *text, size_t len, void *user)
+{
+  stream_rec *r = user;
+
+  if (token == GM_TOKEN_NONE)
+    r->n_tail_calls++;
+  else if (r->n_ids < 64)
+    r->ids[r->n_ids++] = token;
+  if (r->len + len < sizeof r->text)
+    {
+      memcpy (r->text + r->len, text, len);
+      r->len += len;
+    }
+  return true;
+}
+
+static void
+test_stream_text (gm_model *m)
+{
+  gm_session *s = new_session (m, 128, 0, GM_KV_SWA_SLACK);
+  int with_tail = 0;
+
+  for (uint64_t seed = 1; seed <= 300; seed++)
+    {
+      gm_sampling sp;
+      gm_error err;
+      stream_rec r = { .len = 0 };
+      gm_detok *d = gm_detok_new (m, false);
+      char want[1024];
+      size_t want_len = 0, len;
+      const char *t;
+
+      gm_sampling_init (&sp);
+      sp.temperature = 8.0f;
+      sp.top_k = 0;
+      sp.top_p = 1.0f;
+      sp.seed = seed;
+      CHECK (gm_session_generate (s, prompt, 10, &sp, 3, record_token, &r, NULL, &err) == GM_OK,
+             "%s", err.message);
+      for (size_t i = 0; i <= r.n_ids; i++)
+        {
+          t = i < r.n_ids ? gm_detok_push (d, r.ids[i], &len) : gm_detok_flush (d, &len);
+          if (want_len + len < sizeof want)
+            {
+              memcpy (want + want_len, t, len);
+              want_len += len;
+            }
+        }
+      gm_detok_free (d);
+      CHECK (r.len == want_len && memcmp (r.text, want, want_len) == 0,
+             "seed %llu: streamed text differs from the detokenized reply",
+             (unsigned long long) seed);
+      CHECK (r.n_tail_calls <= 1, "seed %llu: %d tail calls", (unsigned long long) seed,
+             r.n_tail_calls);
+      with_tail += r.n_tail_calls;
+    }
+  fprintf (stderr, "stream text: %d of 300 replies ended inside a character\n", with_tail);
+  CHECK (with_tail > 0, "no reply ended inside a character; the tail path went untested");
+  gm_session_free (s);
+}
+
 /* F16 cache: consistent with itself across batching and wrap-around, and
  * close to the F32 cache. */
 static void
@@ -395,6 +469,7 @@ main (int argc, char **argv)
       test_truncate (m);
       test_errors_and_abort (m);
       test_generate (m);
+      test_stream_text (m);
       test_kv_f16 (m);
       test_two_models (m, q8);
       test_memory (m);

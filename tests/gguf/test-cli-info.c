@@ -225,8 +225,9 @@ test_e2b (void)
         {
           CHECK_EQ_U (jget_u64 (mem, "default_n_ctx"), 8192);
           CHECK_EQ_U (jget_u64 (mem, "weights_on_demand_bytes"), 8960ull / 256 * 210 * 262144);
-          /* 12 SWA owners: 2*1*256*512*4; 3 full owners: 2*1*512*8192*4 */
-          CHECK_EQ_U (jget_u64 (mem, "kv_cache_bytes"), 12ull * 1048576 + 3ull * 33554432);
+          /* 12 SWA owners with a ring of 511 + 256 + 512 → 1280 slots:
+           * 2*1*256*1280*4; 3 full owners: 2*1*512*8192*4 */
+          CHECK_EQ_U (jget_u64 (mem, "kv_cache_bytes"), 12ull * 2621440 + 3ull * 33554432);
           CHECK_EQ_U (jget_u64 (mem, "weights_resident_bytes"),
                       written_bytes - 8960ull / 256 * 210 * 262144);
         }
@@ -261,9 +262,9 @@ test_e4b (void)
       /* compact form: 6 globals + 17 per layer, minus K, K-norm, V on 18 */
       CHECK_EQ_U (jget_u64 (o, "n_tensors"), 666);
       CHECK (json_object_object_get_ex (o, "memory", &mem));
-      /* 20 SWA owners: 2*2*256*512*4; 4 full owners: 2*2*512*8192*4 */
+      /* 20 SWA owners: 2*2*256*1280*4; 4 full owners: 2*2*512*8192*4 */
       if (mem != NULL)
-        CHECK_EQ_U (jget_u64 (mem, "kv_cache_bytes"), 20ull * 2097152 + 4ull * 67108864);
+        CHECK_EQ_U (jget_u64 (mem, "kv_cache_bytes"), 20ull * 5242880 + 4ull * 67108864);
       json_object_put (o);
     }
   unlink (path);

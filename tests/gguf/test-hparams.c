@@ -296,16 +296,20 @@ test_inspect (void)
   CHECK (info.has_chat_template);
   CHECK (strcmp (info.tokenizer_model, "gemma4") == 0);
   CHECK_EQ_U (info.default_n_ctx, 2048);
-  CHECK_EQ_U (info.kv_cache_bytes, 2 * 32768 + 1048576);
+  /* what a default session allocates: the 2 window layers (2·32·4 bytes a
+   * position) keep a ring of 127 + 256 + 512 → 1024 slots, the full layer
+   * (2·64·4) all 2048 positions */
+  CHECK_EQ_U (info.kv_cache_bytes, 2 * 262144 + 1048576);
   CHECK (info.file_bytes > info.weights_resident_bytes + info.weights_on_demand_bytes);
 
   CHECK (gm_estimate_memory (path, 100, &mem, &err) == GM_OK);
   CHECK_EQ_U (mem.weights_on_demand, ple_bytes);
   CHECK_EQ_U (mem.weights_resident, info.weights_resident_bytes);
-  /* SWA: 2 layers * 2*32*100*4; full: 2*64*100*4 */
-  CHECK_EQ_U (mem.kv_cache, 2 * 25600 + 51200);
+  /* 100 positions round up to 256 slots on every owning layer:
+   * SWA 2 layers * 2*32*256*4; full 2*64*256*4 */
+  CHECK_EQ_U (mem.kv_cache, 2 * 65536 + 131072);
   CHECK (gm_estimate_memory (path, 0, &mem, &err) == GM_OK);
-  CHECK_EQ_U (mem.kv_cache, 2 * 32768 + 1048576);
+  CHECK_EQ_U (mem.kv_cache, 2 * 262144 + 1048576);
   unlink (path);
 
   /* a valid GGUF that is not Gemma 4 is described, not refused */

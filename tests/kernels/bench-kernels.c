@@ -2,7 +2,7 @@
  * memory reads, for the benchmark script.  Not a test: no assertions.
  *
  *   bench-kernels [--threads N] [--mb MB] [--cols N] [--variant scalar|avx2|...]
- *                 [--reps N] [--types Q4_0,Q6_K,...]
+ *                 [--reps N] [--types Q4_0,Q6_K,...] [--k K] [--panel 0|1]
  *
  * Output is one line per measurement, key=value pairs:
  *   membw threads=1 mb=512 gbps=18.20
@@ -43,11 +43,16 @@ typedef struct {
   float sink;
 } job;
 
+static bool use_panel; /* --panel 1: prefill panels where the variant has them */
+
 static void *
 run_matmul (void *p)
 {
   job *j = p;
-  gk_matmul (j->wtype, j->w, j->wrb, j->k, j->r0, j->r1, j->xq, j->xrb, j->cols, j->y, j->ys);
+  if (use_panel)
+    gk_matmul_panel (j->wtype, j->w, j->wrb, j->k, j->r0, j->r1, j->xq, j->cols, j->y, j->ys);
+  else
+    gk_matmul (j->wtype, j->w, j->wrb, j->k, j->r0, j->r1, j->xq, j->xrb, j->cols, j->y, j->ys);
   return NULL;
 }
 
@@ -114,7 +119,13 @@ bench_matmul (uint32_t wt, int nthreads, size_t mb, int64_t cols, int reps)
     rows = 64;
 
   unsigned char *w = malloc (wrb * (size_t) rows);
-  unsigned char *xq = malloc (xrb * (size_t) cols);
+  const size_t pbytes = use_panel ? gk_panel_bytes (wt, k, cols) : 0;
+  if (use_panel && pbytes == 0)
+    {
+      printf ("# no panel kernel for %s with %lld columns\n", gk_type_get (wt)->name, (long long) cols);
+      return;
+    }
+  unsigned char *xq = malloc (pbytes > xrb * (size_t) cols ? pbytes : xrb * (size_t) cols);
   float *y = malloc (sizeof (float) * (size_t) rows * (size_t) cols);
   float *tmp = malloc (sizeof (float) * (size_t) k);
   if (!w || !xq || !y || !tmp)
@@ -133,11 +144,21 @@ bench_matmul (uint32_t wt, int nthreads, size_t mb, int64_t cols, int reps)
     }
   for (int64_t i = 64; i < rows; i += 64)
     memcpy (w + i * wrb, w, 64 * wrb);
-  for (int64_t c = 0; c < cols; c++)
+  if (use_panel)
     {
-      kt_fill (&r, tmp, k, 0);
-      gk_quantize_act (at, tmp, xq + c * xrb, k);
+      float *xf = malloc (sizeof (float) * (size_t) k * (size_t) cols);
+      if (!xf)
+        abort ();
+      kt_fill (&r, xf, k * cols, 0);
+      gk_panel_pack (wt, xf, k, cols, 0, gk_panel_strips (cols), xq);
+      free (xf);
     }
+  else
+    for (int64_t c = 0; c < cols; c++)
+      {
+        kt_fill (&r, tmp, k, 0);
+        gk_quantize_act (at, tmp, xq + c * xrb, k);
+      }
 
   job jobs[64];
   for (int t = 0; t < nthreads; t++)
@@ -188,6 +209,8 @@ main (int argc, char **argv)
         reps = atoi (argv[i + 1]);
       else if (strcmp (argv[i], "--types") == 0)
         types = argv[i + 1];
+      else if (strcmp (argv[i], "--panel") == 0)
+        use_panel = atoi (argv[i + 1]) != 0;
       else if (strcmp (argv[i], "--variant") == 0)
         variant = argv[i + 1];
       else

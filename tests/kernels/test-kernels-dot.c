@@ -119,6 +119,79 @@ check_matmul (uint32_t wt, int64_t k, int64_t rows, int64_t n_cols, int seed)
   free (xq_s); free (xq_v); free (y_s); free (y_v);
 }
 
+/* Prefill panels: for every variant with a panel kernel for wt, the panel
+ * product of n_cols columns equals the row product of the same variant up
+ * to float rounding (the integer block sums are exact in both), with rows
+ * split unevenly as threads would, the packing split by strips, and the
+ * output stride's padding untouched. */
+static void
+check_panel (uint32_t wt, int64_t k, int64_t rows, int64_t n_cols, int seed)
+{
+  const char *name = gk_type_get (wt)->name;
+  const uint32_t at = gk_vec_dot_type (wt);
+  const size_t wrb = gk_row_size (wt, k), xrb = gk_row_size (at, k);
+  float *wf = xmalloc (sizeof (float) * k * rows), *xf = xmalloc (sizeof (float) * k * n_cols);
+  float *wd = xmalloc (sizeof (float) * k * rows), *xd = xmalloc (sizeof (float) * k);
+  unsigned char *w = xmalloc (wrb * rows), *xq = xmalloc (xrb * n_cols);
+  const size_t ys = (size_t) rows + 5;
+  float *y_r = xmalloc (sizeof (float) * ys * n_cols), *y_p = xmalloc (sizeof (float) * ys * n_cols);
+  kt_rng r = { 0xabcdefull + (uint64_t) seed * 131 + wt };
+
+  kt_fill (&r, wf, k * rows, seed % 3 == 2 ? 1 : 0);
+  kt_fill (&r, xf, k * n_cols, seed % 2 ? 2 : 0);
+  for (int64_t i = 0; i < rows; i++)
+    {
+      gk_quantize_row_ref (wt, wf + i * k, w + i * wrb, k);
+      gk_dequantize_row (wt, w + i * wrb, wd + i * k, k);
+    }
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    {
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      const size_t pb = gk_panel_bytes (wt, k, n_cols);
+      if (pb == 0)
+        continue;
+      unsigned char *panel = xmalloc (pb);
+      const int64_t ns = gk_panel_strips (n_cols);
+      for (int64_t c = 0; c < n_cols; c++)
+        gk_quantize_act (at, xf + c * k, xq + c * xrb, k);
+      for (size_t i = 0; i < ys * n_cols; i++)
+        y_r[i] = y_p[i] = NAN;
+      gk_matmul (wt, w, wrb, k, 0, rows, xq, xrb, n_cols, y_r, ys);
+      gk_panel_pack (wt, xf, k, n_cols, 0, ns / 2, panel);
+      gk_panel_pack (wt, xf, k, n_cols, ns / 2, ns, panel);
+      const int64_t mid = rows / 3;
+      gk_matmul_panel (wt, w, wrb, k, 0, mid, panel, n_cols, y_p, ys);
+      gk_matmul_panel (wt, w, wrb, k, mid, rows, panel, n_cols, y_p, ys);
+
+      int bad = 0;
+      double worst = 0;
+      for (int64_t c = 0; c < n_cols; c++)
+        {
+          gk_dequantize_row (at, xq + c * xrb, xd, k);
+          for (int64_t i = 0; i < rows; i++)
+            {
+              double mag = 0;
+              for (int64_t j = 0; j < k; j++)
+                mag += fabs ((double) wd[i * k + j] * xd[j]);
+              const double err = fabs ((double) y_p[c * ys + i] - y_r[c * ys + i]);
+              if (!(err <= ACC_REL * mag + 1e-30))
+                bad++;
+              if (mag > 0 && err / mag > worst)
+                worst = err / mag;
+            }
+          for (int64_t i = rows; i < (int64_t) ys; i++)
+            bad += !isnan (y_p[c * ys + i]);
+        }
+      KT_CHECK (bad == 0, "%s %s panel k=%lld rows=%lld cols=%lld: %d bad (worst rel %.3g)",
+                gk_variant_label (v), name, (long long) k, (long long) rows, (long long) n_cols,
+                bad, worst);
+      free (panel);
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
+  free (wf); free (xf); free (wd); free (xd); free (w); free (xq); free (y_r); free (y_p);
+}
+
 /* The overall quantization error stays within format-specific bounds:
  * |dot(quantized) - dot(original floats)| relative to |w|*|x|. */
 static void
@@ -397,6 +470,16 @@ main (void)
       /* enough rows for several cache blocks of a SIMD matmul */
       if (wt == GK_TYPE_Q4_0 || wt == GK_TYPE_Q8_0 || wt == GK_TYPE_Q6_K || wt == GK_TYPE_Q4_K)
         check_matmul (wt, 4096, 130, 6, 6);
+    }
+  /* panels: one block, several K chunks, partial strips, a row count
+   * that is not a multiple of the tile and spans row blocks */
+  for (size_t t = 0; t < sizeof wtypes / sizeof wtypes[0]; t++)
+    {
+      check_panel (wtypes[t], 32, 5, 8, 1);
+      check_panel (wtypes[t], 1536, 11, 17, 2);
+      check_panel (wtypes[t], 96, 70, 40, 3);
+      check_panel (wtypes[t], 4096, 131, 33, 4);
+      check_panel (wtypes[t], 2560, 9, 64, 5);
     }
   check_end_to_end ();
   check_elementwise ();

@@ -10,6 +10,14 @@
  * scales, int4 MLP on KV-owning layers and int2 on KV-shared ones, int8
  * ("int-quantized") per-layer gate/projection with input scales, BF16
  * per_layer_model_projection and norms. Magnitudes follow gen-gemma4.c.
+ * The E4B shape follows the E4B column of shared/docs/mobile-ct-format.md
+ * §5: group-wise int2 per-layer table, int4 MLP on every layer, no
+ * double-wide MLP (the per-module split of the real file is UNCONFIRMED,
+ * as for E2B).
+ *
+ * --sparse: the codes are holes in the file (all-zero bytes, no disk, no
+ * generation time) and there is no twin; the header, scales and float
+ * tensors are real. For loading/inspecting full-size shapes quickly.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,11 +40,14 @@ typedef struct {
   uint32_t n_layer, n_embd, n_head, n_head_kv;
   uint32_t head_swa, head_full, n_ff, n_ple, n_swa, n_shared_kv, full_period, ctx;
   uint32_t ple_group;     /* group size of the per-layer table's scales */
+  int ple_bits;           /* per-layer table: E2B int4, E4B int2 */
+  bool double_wide;       /* KV-shared layers: 2× MLP width, int2 MLP (E2B) */
 } mshape;
 
 static const mshape mshapes[] = {
-  { "tiny", 8, 256, 8, 2, 32, 64, 512, 64, 16, 4, 4, 512, 64 },
-  { "e2b", 35, 1536, 8, 1, 256, 512, 6144, 256, 512, 20, 5, 131072, 256 },
+  { "tiny", 8, 256, 8, 2, 32, 64, 512, 64, 16, 4, 4, 512, 64, 4, true },
+  { "e2b", 35, 1536, 8, 1, 256, 512, 6144, 256, 512, 20, 5, 131072, 256, 4, true },
+  { "e4b", 42, 2560, 8, 2, 256, 512, 10240, 256, 512, 18, 6, 131072, 256, 2, false },
 };
 
 #define PREFIX "model.language_model."
@@ -47,6 +58,7 @@ typedef struct {
   stw_writer *sw;
   gw_writer *gw;
   bool block_twin;         /* Q4_0/Q8_0 twin instead of F32 */
+  bool sparse;             /* codes as holes, no twin */
   bool oom;
   bool inexact;           /* a scale fp16 cannot hold: the twin would differ */
   void **keep;            /* buffers gw_write reads at the end */
@@ -112,6 +124,72 @@ twin_row (ctx *c, int bits, const int8_t *q, const float *scale, int64_t cols, i
     }
 }
 
+static void act_scales (ctx *c, const char *module, float in_scale, float out_scale);
+
+/* --sparse: the codes are a hole (all-zero bytes); the scales are drawn as
+ * quant() draws them, one generator per row. */
+static void
+quant_sparse (ctx *c, const char *module, int bits, bool int_quantized, int64_t rows, int64_t cols,
+              int64_t group, float scale, float in_scale, float out_scale)
+{
+  const int64_t ng = cols / group, words = stw_packed_words (cols, bits);
+  uint16_t *scales_bf = malloc ((size_t) (rows * ng) * sizeof *scales_bf);
+  const uint64_t stream = gen_hash_str (module);
+  char name[256];
+
+  if (scales_bf == NULL)
+    {
+      c->oom = true;
+      return;
+    }
+  for (int64_t r = 0; r < rows; r++)
+    {
+      gen_rng rg;
+
+      gen_rng_init (&rg, c->seed, stream ^ gen_hash64 ((uint64_t) r + 1));
+      for (int64_t g = 0; g < ng; g++)
+        scales_bf[r * ng + g] = gk_fp32_to_bf16 (scale * (0.8f + 0.4f * gen_rng_uniform (&rg)));
+    }
+  if (int_quantized)
+    {
+      snprintf (name, sizeof name, "%s.weight", module);
+      stw_tensor_zero (c->sw, name, "I8", 2, (const int64_t[]) { rows, cols },
+                       (uint64_t) rows * (uint64_t) cols);
+    }
+  else
+    {
+      const int64_t shape[2] = { rows, cols };
+
+      snprintf (name, sizeof name, "%s.weight_packed", module);
+      stw_tensor_zero (c->sw, name, "I32", 2, (const int64_t[]) { rows, words },
+                       (uint64_t) rows * (uint64_t) words * 4);
+      snprintf (name, sizeof name, "%s.weight_shape", module);
+      stw_tensor (c->sw, name, "I64", 1, (const int64_t[]) { 2 }, shape, sizeof shape);
+    }
+  snprintf (name, sizeof name, "%s.weight_scale", module);
+  stw_tensor (c->sw, name, "BF16", 2, (const int64_t[]) { rows, ng }, scales_bf,
+              (size_t) (rows * ng) * 2);
+  free (scales_bf);
+  act_scales (c, module, in_scale, out_scale);
+}
+
+static void
+act_scales (ctx *c, const char *module, float in_scale, float out_scale)
+{
+  char name[256];
+
+  if (in_scale > 0.0f)
+    {
+      snprintf (name, sizeof name, "%s.input_scale", module);
+      stw_tensor (c->sw, name, "F32", 1, (const int64_t[]) { 1 }, &in_scale, 4);
+    }
+  if (out_scale > 0.0f)
+    {
+      snprintf (name, sizeof name, "%s.output_scale", module);
+      stw_tensor (c->sw, name, "F32", 1, (const int64_t[]) { 1 }, &out_scale, 4);
+    }
+}
+
 /* A quantised module: codes ~ round(N(0, σ_bits)) clamped to the signed
  * range, one BF16 scale per row (or group) giving the target weight σ.
  * Generated a row at a time (E2B tables are GBs of codes). */
@@ -120,6 +198,15 @@ quant (ctx *c, const char *module, const char *gguf_name, int bits, bool int_qua
        int64_t rows, int64_t cols, int64_t group, float sigma, float in_scale, float out_scale)
 {
   const float code_sigma = bits == 2 ? 0.9f : bits == 4 ? 3.0f : 40.0f;
+
+  if (c->sparse)
+    {
+      /* before any of the full-size buffers below is allocated */
+      quant_sparse (c, module, bits, int_quantized, rows, cols, group, sigma / code_sigma, in_scale,
+                    out_scale);
+      return;
+    }
+
   const int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
   const int64_t ng = cols / group;
   const int64_t words = stw_packed_words (cols, bits);
@@ -186,16 +273,7 @@ quant (ctx *c, const char *module, const char *gguf_name, int bits, bool int_qua
   snprintf (name, sizeof name, "%s.weight_scale", module);
   stw_tensor (c->sw, name, "BF16", 2, (const int64_t[]) { rows, ng }, scales_bf,
               (size_t) (rows * ng) * 2);
-  if (in_scale > 0.0f)
-    {
-      snprintf (name, sizeof name, "%s.input_scale", module);
-      stw_tensor (c->sw, name, "F32", 1, (const int64_t[]) { 1 }, &in_scale, 4);
-    }
-  if (out_scale > 0.0f)
-    {
-      snprintf (name, sizeof name, "%s.output_scale", module);
-      stw_tensor (c->sw, name, "F32", 1, (const int64_t[]) { 1 }, &out_scale, 4);
-    }
+  act_scales (c, module, in_scale, out_scale);
   gw_tensor (c->gw, gguf_name, twin_type, 2, (const int64_t[]) { cols, rows }, twin);
   free (codes_out);
   free (scales_bf);
@@ -334,7 +412,7 @@ config (const mshape *sh, const bool *is_swa, uint32_t n_vocab)
   I ("head_dim", sh->head_swa);
   I ("global_head_dim", sh->head_full);
   I ("intermediate_size", sh->n_ff);
-  json_object_object_add (tc, "use_double_wide_mlp", json_object_new_boolean (true));
+  json_object_object_add (tc, "use_double_wide_mlp", json_object_new_boolean (sh->double_wide));
   I ("hidden_size_per_layer_input", sh->n_ple);
   I ("vocab_size", n_vocab);
   I ("vocab_size_per_layer_input", n_vocab);
@@ -370,7 +448,7 @@ config (const mshape *sh, const bool *is_swa, uint32_t n_vocab)
   t = json_object_new_array ();
   json_object_array_add (t, jstr ("re:.*embed_tokens_per_layer$"));
   json_object_object_add (groups, "group_1",
-                          scheme (4, true, sh->ple_group, false, false, "pack-quantized", t));
+                          scheme (sh->ple_bits, true, sh->ple_group, false, false, "pack-quantized", t));
   t = json_object_new_array ();
   json_object_array_add (t, jstr ("re:.*self_attn\\.(q|k|v|o)_proj$"));
   json_object_object_add (groups, "group_2", scheme (4, false, 0, true, true, "pack-quantized", t));
@@ -382,11 +460,14 @@ config (const mshape *sh, const bool *is_swa, uint32_t n_vocab)
       for (int k = 0; k < 3; k++)
         {
           snprintf (name, sizeof name, PREFIX "layers.%u.mlp.%s", il, p[k]);
-          json_object_array_add (il < kv_from ? mlp4 : mlp2, jstr (name));
+          json_object_array_add (il < kv_from || !sh->double_wide ? mlp4 : mlp2, jstr (name));
         }
     }
   json_object_object_add (groups, "group_3", scheme (4, false, 0, false, false, "pack-quantized", mlp4));
-  json_object_object_add (groups, "group_4", scheme (2, false, 0, false, false, "pack-quantized", mlp2));
+  if (json_object_array_length (mlp2) > 0)
+    json_object_object_add (groups, "group_4", scheme (2, false, 0, false, false, "pack-quantized", mlp2));
+  else
+    json_object_put (mlp2);
   t = json_object_new_array ();
   json_object_array_add (t, jstr ("re:.*per_layer_input_gate$"));
   json_object_array_add (t, jstr ("re:.*per_layer_projection$"));
@@ -515,7 +596,7 @@ gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, 
       sh = &mshapes[i];
   if (sh == NULL)
     {
-      snprintf (err, err_size, "--format mobile: unknown shape '%s' (tiny)", o->shape);
+      snprintf (err, err_size, "--format mobile: unknown shape '%s' (tiny, e2b, e4b)", o->shape);
       return false;
     }
   if (mkdir (dir, 0755) != 0 && errno != EEXIST)
@@ -524,6 +605,12 @@ gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, 
       return false;
     }
   c.block_twin = strcmp (o->type, "blocks") == 0;
+  c.sparse = o->sparse;
+  if (c.sparse && twin_path != NULL)
+    {
+      snprintf (err, err_size, "--format mobile: --sparse writes no twin (its codes are holes)");
+      return false;
+    }
   if (!c.block_twin && strcmp (o->type, "f32") != 0)
     {
       snprintf (err, err_size, "--format mobile: twin type '%s' (f32 or blocks)", o->type);
@@ -549,7 +636,7 @@ gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, 
   for (uint32_t il = 0; il < L; il++)
     {
       is_swa[il] = il % sh->full_period != sh->full_period - 1;
-      n_ff[il] = (int32_t) (il >= kv_from ? 2 * sh->n_ff : sh->n_ff);
+      n_ff[il] = (int32_t) (il >= kv_from && sh->double_wide ? 2 * sh->n_ff : sh->n_ff);
     }
   for (uint32_t i = 0; i < sh->head_full / 2; i++)
     rope_freqs[i] = i < sh->head_full / 8 ? 1.0f : 1e30f;
@@ -563,7 +650,7 @@ gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, 
 #define HF(...) (snprintf (hf, sizeof hf, __VA_ARGS__), hf)
 #define GG(...) (snprintf (gg, sizeof gg, __VA_ARGS__), gg)
   quant (&c, PREFIX "embed_tokens", "token_embd.weight", 2, false, V, H, H, 2.0f * s_h, 0, 0);
-  quant (&c, PREFIX "embed_tokens_per_layer", "per_layer_token_embd.weight", 4, false, V,
+  quant (&c, PREFIX "embed_tokens_per_layer", "per_layer_token_embd.weight", sh->ple_bits, false, V,
          (int64_t) L * P, sh->ple_group, 1.0f / sqrtf ((float) P), 0, 0);
   floats (&c, PREFIX "per_layer_model_projection.weight", "per_layer_model_proj.weight",
           (int64_t) L * P, H, 0.0f, s_h, false, false);
@@ -575,7 +662,7 @@ gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, 
     {
       const uint32_t D = is_swa[il] ? sh->head_swa : sh->head_full;
       const uint32_t qw = sh->n_head * D, kvw = sh->n_head_kv * D, F = (uint32_t) n_ff[il];
-      const int mlp_bits = il < kv_from ? 4 : 2;
+      const int mlp_bits = il < kv_from || !sh->double_wide ? 4 : 2;
       const float c_qk = sqrtf (score_std / sqrtf ((float) D));
 
       floats (&c, HF (PREFIX "layers.%u.input_layernorm.weight", il), GG ("blk.%u.attn_norm.weight", il),
@@ -637,9 +724,9 @@ gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, 
     goto out;
   if (twin_path != NULL && !gw_write (c.gw, twin_path, err, err_size))
     goto out;
-  fprintf (stderr, "gemlet-gen-model: wrote mobile checkpoint %s%s%s (%s, %u tokens)\n", dir,
+  fprintf (stderr, "gemlet-gen-model: wrote mobile checkpoint %s%s%s (%s%s, %u tokens)\n", dir,
            twin_path ? (c.block_twin ? " and Q4_0/Q8_0 twin " : " and F32 twin ") : "",
-           twin_path ? twin_path : "", sh->name, V);
+           twin_path ? twin_path : "", sh->name, c.sparse ? ", sparse" : "", V);
   ok = true;
 
 out:

@@ -17,8 +17,8 @@ usage (FILE *fp)
 {
   fputs ("Usage: gemlet-gen-model [OPTIONS] -o PATH\n"
          "       gemlet-gen-model --dequant-copy-of FILE -o PATH\n"
-         "       gemlet-gen-model --format mobile [--shape tiny|e2b] [--type f32|blocks] [--seed N]\n"
-         "                        -o DIR [--twin PATH]\n\n"
+         "       gemlet-gen-model --format mobile [--shape tiny|e2b|e4b] [--type f32|blocks] [--seed N]\n"
+         "                        -o DIR [--twin PATH | --sparse]\n\n"
          "  --shape tiny|e2b|e4b        default tiny\n"
          "  --type f32|f16|bf16|q8_0|q4_0|q6_k|qat   default f32\n"
          "  --proj-type bf16|f16        type of per_layer_model_proj in quantized files\n"
@@ -34,7 +34,9 @@ usage (FILE *fp)
          "  --dequant-copy-of FILE      write the F32 twin of FILE (dequantized weights)\n"
          "  --format gguf|mobile        mobile: a compressed-tensors checkpoint folder\n"
          "  --twin PATH                 with --format mobile: also its GGUF twin, F32 or\n"
-         "                              (--type blocks) Q4_0/Q8_0 blocks with the row scales\n",
+         "                              (--type blocks) Q4_0/Q8_0 blocks with the row scales\n"
+         "  --sparse                    with --format mobile: codes left as file holes\n"
+         "                              (zero bytes), no twin: full-size shapes in seconds\n",
          fp);
 }
 
@@ -85,6 +87,8 @@ main (int argc, char **argv)
         format = val;
       else if (TAKE ("--twin"))
         twin = val;
+      else if (strcmp (a, "--sparse") == 0)
+        o.sparse = true;
       else if (strcmp (a, "--compact") == 0)
         o.compact = true;
       else if (strcmp (a, "--full") == 0)

@@ -116,6 +116,7 @@ typedef struct {
   uint64_t seed;
   int direct;                  /* -1 = by shape */
   bool compact;                /* omit K/V on KV-shared layers */
+  bool sparse;                 /* --format mobile: codes as file holes, no twin */
 } gen_options;
 
 bool gen_gemma4_write (const gen_options *o, const char *path, char *err, size_t err_size);
@@ -125,8 +126,8 @@ bool gen_gemma4_write (const gen_options *o, const char *path, char *err, size_t
 /* Writes a compressed-tensors checkpoint folder dir (created if needed) with
  * random codes and scales and, when twin_path is set, a GGUF holding
  * exactly the same weights: F32 (o->type "f32") or Q4_0/Q8_0 blocks whose
- * scale is the row scale ("blocks"). Uses o->shape (tiny, e2b), o->seed and
- * o->n_vocab. */
+ * scale is the row scale ("blocks"). Uses o->shape (tiny, e2b, e4b),
+ * o->seed, o->n_vocab and o->sparse. */
 bool gen_mobile_write (const gen_options *o, const char *dir, const char *twin_path, char *err,
                        size_t err_size);
 
