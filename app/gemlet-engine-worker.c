@@ -269,7 +269,7 @@ load_thread (GTask        *task,
       data->auto_n_ctx = data->n_ctx;
     }
 
-  if (gm_estimate_memory (data->path, data->n_ctx, &data->estimate, &err) != GM_OK)
+  if (gemlet_engine_worker_estimate (data->path, data->n_ctx, &data->estimate, &err) != GM_OK)
     memset (&data->estimate, 0, sizeof data->estimate);
 
   gm_load_opts_init (&opts);
@@ -283,9 +283,7 @@ load_thread (GTask        *task,
       return;
     }
 
-  gm_session_opts_init (&session_opts);
-  session_opts.n_ctx = data->n_ctx;
-  session_opts.n_threads = data->settings.n_threads;
+  gemlet_engine_worker_session_opts (data->n_ctx, data->settings.n_threads, &session_opts);
   data->session = gm_session_new (data->model, &session_opts, &err);
   if (data->session == NULL)
     {
@@ -743,7 +741,7 @@ generate_thread (GTask        *task,
       /* the estimate shown in the memory panel follows the context */
       gm_memory estimate;
 
-      if (gm_estimate_memory (self->model_path, n_ctx, &estimate, &err) != GM_OK)
+      if (gemlet_engine_worker_estimate (self->model_path, n_ctx, &estimate, &err) != GM_OK)
         memset (&estimate, 0, sizeof estimate);
       g_mutex_lock (&self->session_lock);
       self->estimate = estimate;
@@ -771,9 +769,7 @@ generate_thread (GTask        *task,
         guess = ((CachedSession *) g_ptr_array_index (self->sessions, 0))->bytes;
       evict_sessions (self, NULL, GEMLET_MAX_KEPT_SESSIONS - 1, guess);
 
-      gm_session_opts_init (&opts);
-      opts.n_ctx = n_ctx;
-      opts.n_threads = self->load_settings.n_threads;
+      gemlet_engine_worker_session_opts (n_ctx, self->load_settings.n_threads, &opts);
       session = gm_session_new (self->model, &opts, &err);
       if (session == NULL)
         {
@@ -1180,6 +1176,34 @@ gemlet_engine_worker_get_auto_n_ctx (GemletEngineWorker *self)
   return self->model != NULL ? self->auto_n_ctx : 0;
 }
 
+/* The options of every session the app creates. The K/V cache is F16, as in
+ * llama.cpp's default: half the memory and half the bytes each generated
+ * token reads at depth, for a rounding far below the model's own. */
+void
+gemlet_engine_worker_session_opts (guint            n_ctx,
+                                   guint            n_threads,
+                                   gm_session_opts *opts)
+{
+  gm_session_opts_init (opts);
+  opts->n_ctx = n_ctx;
+  opts->n_threads = (int) n_threads;
+  opts->kv_f16 = true;
+}
+
+/* Blocking (reads the model's headers): the memory a model needs with the
+ * app's sessions of n_ctx tokens. */
+gm_status
+gemlet_engine_worker_estimate (const char *path,
+                               guint       n_ctx,
+                               gm_memory  *out,
+                               gm_error   *err)
+{
+  gm_session_opts opts;
+
+  gemlet_engine_worker_session_opts (n_ctx, 0, &opts);
+  return gm_estimate_memory_opts (path, &opts, out, NULL, err);
+}
+
 /* Blocking (reads the model's headers): the automatic context for a model,
  * the largest that fits GEMLET_AUTO_CONTEXT_SHARE of the available memory;
  * 0 when the file cannot be read (the model's default then applies). */
@@ -1190,7 +1214,10 @@ gemlet_engine_worker_suggest_n_ctx (const char *path)
   gm_error err = { 0 };
   uint32_t n_ctx = 0;
 
-  if (gm_suggest_n_ctx (path, budget, &n_ctx, &err) != GM_OK)
+  gm_session_opts opts;
+
+  gemlet_engine_worker_session_opts (0, 0, &opts);
+  if (gm_suggest_n_ctx_opts (path, &opts, budget, &n_ctx, &err) != GM_OK)
     {
       g_debug ("no automatic context for %s: %s", path, err.message);
       return 0;
@@ -1217,7 +1244,7 @@ check_memory_thread (GTask        *task,
   gm_memory estimate;
 
   data->result.n_ctx = data->n_ctx != 0 ? data->n_ctx : gemlet_engine_worker_suggest_n_ctx (data->path);
-  if (gm_estimate_memory (data->path, data->result.n_ctx, &estimate, &err) != GM_OK)
+  if (gemlet_engine_worker_estimate (data->path, data->result.n_ctx, &estimate, &err) != GM_OK)
     {
       g_task_return_error (task, error_from_gm (&err, _("Could not read the model file")));
       return;

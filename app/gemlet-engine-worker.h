@@ -106,6 +106,13 @@ guint               gemlet_engine_worker_resolve_n_ctx    (GemletEngineWorker   
 guint               gemlet_engine_worker_get_auto_n_ctx   (GemletEngineWorker        *self);
 guint               gemlet_engine_worker_get_estimate_n_ctx (GemletEngineWorker      *self);
 guint               gemlet_engine_worker_suggest_n_ctx    (const char                *path);
+void                gemlet_engine_worker_session_opts     (guint                      n_ctx,
+                                                           guint                      n_threads,
+                                                           gm_session_opts           *opts);
+gm_status           gemlet_engine_worker_estimate         (const char                *path,
+                                                           guint                      n_ctx,
+                                                           gm_memory                 *out,
+                                                           gm_error                  *err);
 void                gemlet_engine_worker_check_memory_async (GemletEngineWorker      *self,
                                                            const char                *path,
                                                            guint                      n_ctx,

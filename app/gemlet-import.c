@@ -485,7 +485,7 @@ estimate_for_context (GemletImportInfo *info,
 
   if (n_ctx == 0)
     n_ctx = gemlet_engine_worker_suggest_n_ctx (path);
-  if (n_ctx == 0 || gm_estimate_memory (path, n_ctx, &estimate, &err) != GM_OK)
+  if (n_ctx == 0 || gemlet_engine_worker_estimate (path, n_ctx, &estimate, &err) != GM_OK)
     return;
 
   info->n_ctx = n_ctx;

@@ -591,6 +591,23 @@ gm_estimate_memory (const char *path,
   return GM_OK;
 }
 
+gm_status
+gm_estimate_memory_opts (const char            *path,
+                         const gm_session_opts *opts,
+                         gm_memory             *out,
+                         gm_kv_layout          *layout,
+                         gm_error              *err)
+{
+  gm_status st = gm_estimate_memory (path, opts != NULL ? opts->n_ctx : 0, out, err);
+
+  /* the real engine halves the cache for F16 */
+  if (opts != NULL && opts->kv_f16)
+    out->kv_cache /= 2;
+  if (layout != NULL)
+    memset (layout, 0, sizeof *layout);
+  return st;
+}
+
 /* Like the engine: the largest of 2048, 4096, ... up to the trained
  * context whose weights + KV cache + scratch fit; 2048 if none does. */
 gm_status
@@ -616,4 +633,15 @@ gm_suggest_n_ctx (const char *path,
   *n_ctx_out = best;
 
   return GM_OK;
+}
+
+gm_status
+gm_suggest_n_ctx_opts (const char            *path,
+                       const gm_session_opts *opts,
+                       uint64_t               budget_bytes,
+                       uint32_t              *n_ctx_out,
+                       gm_error              *err)
+{
+  (void) opts;
+  return gm_suggest_n_ctx (path, budget_bytes, n_ctx_out, err);
 }

@@ -38,7 +38,8 @@
 # llama-server run it (llama-ref bench --depth): n_batch 2048, n_ubatch 512,
 # flash attention auto, F16 K/V cache, Q4_0 repacked for the CPU, polling
 # worker threads, a sliding-window cache of window + ubatch.  Gemlet runs
-# with its defaults (F32 K/V cache, 256-token micro-batches).
+# as the app runs it: F16 K/V cache (--kv-f16, the same element type as
+# llama.cpp's), 256-token micro-batches.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
@@ -143,10 +144,10 @@ for line in sys.stdin:
 }
 
 run_engine () { # engine test rep depths n
-  local bin=$cli
-  [[ $1 == llama.cpp ]] && bin=$llama
+  local bin=$cli extra=(--kv-f16)
+  [[ $1 == llama.cpp ]] && { bin=$llama; extra=(); }
   log "$1 $2 rep $3: --depth $4 -n $5 (load $(cut -d' ' -f1 /proc/loadavg))"
-  "$bin" bench "$model" --depth "$4" -n "$5" -t "$threads" --json 2>>"$work/engines.log" \
+  "$bin" bench "$model" --depth "$4" -n "$5" -t "$threads" "${extra[@]}" --json 2>>"$work/engines.log" \
     | tee -a "$work/engines.out" | record "$1" "$2" "$3" \
     || { tail -n 20 "$work/engines.log" >&2; exit 1; }
 }
@@ -252,7 +253,7 @@ head = [
     f"- Machine: {cpu_model}, {cores} cores / {cpus} CPUs, Linux {kernel}",
     f"- Date: {date}; load average at start {load0}, at end {load1} (shared machine); "
     f"{minutes} minutes in all",
-    f"- Gemlet kernels: {variant}, F32 K/V cache (default); llama.cpp: node-llama-cpp 3.22.1 build, "
+    f"- Gemlet kernels: {variant}, F16 K/V cache (as the app runs it); llama.cpp: node-llama-cpp 3.22.1 build, "
     f"CPU backend {backend.split('/')[-1] if backend else '?'}, default user settings as llama-cli "
     "runs it (n_batch 2048, n_ubatch 512, flash attention auto, F16 K/V cache, Q4_0 repacking, "
     "sliding-window cache of window + ubatch)",
@@ -298,7 +299,7 @@ set xrange [192:$(( max_depth > 512 ? max_depth * 3 / 2 : 768 ))]
 set yrange [0:*]
 set grid
 set key top right
-plot "$work/plot.dat" using 1:2:xtic(4) with linespoints lw 2 pt 7 title "Gemlet (F32 K/V)", \
+plot "$work/plot.dat" using 1:2:xtic(4) with linespoints lw 2 pt 7 title "Gemlet (F16 K/V)", \
      "" using 1:3 with linespoints lw 2 pt 5 title "llama.cpp (F16 K/V, flash attention auto)"
 EOF
 log "wrote $out and $plot"

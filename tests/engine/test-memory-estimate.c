@@ -24,18 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond))                                                \
-      {                                                         \
-        fprintf (stderr, "%s:%d: ", __FILE__, __LINE__);        \
-        fprintf (stderr, __VA_ARGS__);                          \
-        fputc ('\n', stderr);                                   \
-        failures++;                                             \
-      }                                                         \
-  } while (0)
+#include "engine-check.h"
 
 #define CHECK_EQ(a, b)                                                              \
   do {                                                                              \

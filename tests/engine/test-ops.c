@@ -17,18 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond))                                                \
-      {                                                         \
-        fprintf (stderr, "%s:%d: ", __FILE__, __LINE__);        \
-        fprintf (stderr, __VA_ARGS__);                          \
-        fputc ('\n', stderr);                                   \
-        failures++;                                             \
-      }                                                         \
-  } while (0)
+#include "engine-check.h"
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
 

@@ -14,18 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond))                                                \
-      {                                                         \
-        fprintf (stderr, "%s:%d: ", __FILE__, __LINE__);        \
-        fprintf (stderr, __VA_ARGS__);                          \
-        fputc ('\n', stderr);                                   \
-        failures++;                                             \
-      }                                                         \
-  } while (0)
+#include "engine-check.h"
 
 #define GGML_TYPE_F32 0
 #define GGML_TYPE_BF16 30
