@@ -212,7 +212,23 @@ gemlet_import_dialog_new (GtkWindow              *parent,
     }
   gtk_widget_set_visible (GTK_WIDGET (self->format_row), info->readable);
 
-  if (info->usable)
+  if (info->usable && info->is_projector)
+    {
+      /* only copied: it is loaded beside a model, never on its own */
+      adw_action_row_set_subtitle (self->memory_row, size);
+      gtk_label_set_text (self->title_label, info->reason);
+      gtk_label_set_text (self->description_label,
+                          info->already_installed
+                            ? _("This projector is already in your models folder. Gemlet loads it "
+                                "beside the model when Text Only is off in Preferences.")
+                            : _("The vision and audio part of a Gemma 4 model. Copy it into Gemlet’s "
+                                "models folder: it is loaded beside the model when Text Only is off "
+                                "in Preferences. Gemlet cannot read images or audio yet, but the "
+                                "memory shown is then what the full model needs."));
+      gtk_widget_set_visible (self->import_button, !info->already_installed);
+      gtk_widget_set_visible (self->use_button, FALSE);
+    }
+  else if (info->usable)
     {
       g_autofree char *memory = g_format_size (info->expected_memory);
       g_autofree char *memory_text = NULL;

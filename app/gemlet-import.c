@@ -334,10 +334,44 @@ dir_size (const char *dir)
 /* The name of the copy under the models folder: the catalog's folder name
  * for a mobile E2B or E4B (so the model picker finds it), otherwise the
  * name it has. */
+/**
+ * gemlet_import_is_projector_name:
+ * @name: a file name
+ *
+ * Whether the engine takes a file of this name, in a model's folder, for
+ * that model's vision/audio projector (its own rule: "mmproj" in a .gguf
+ * name).
+ */
+gboolean
+gemlet_import_is_projector_name (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_str_has_suffix (lower, ".gguf") && strstr (lower, "mmproj") != NULL;
+}
+
+static gboolean
+is_projector (const gm_checkpoint_info *info)
+{
+  return g_str_equal (info->architecture, "clip");
+}
+
 static char *
 dest_name_for (const char               *path,
                const gm_checkpoint_info *info)
 {
+  if (info != NULL && is_projector (info))
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *stem = NULL;
+
+      if (gemlet_import_is_projector_name (base))
+        return g_steal_pointer (&base);
+      /* the engine finds a projector beside a model by this part of its name */
+      stem = g_str_has_suffix (base, ".gguf") ? g_strndup (base, strlen (base) - 5) : g_strdup (base);
+      return g_strconcat (stem, "-mmproj.gguf", NULL);
+    }
+
   if (info != NULL && gemlet_import_is_mobile (info) &&
       (info->variant == GM_VARIANT_E2B || info->variant == GM_VARIANT_E4B))
     {
@@ -451,6 +485,17 @@ gemlet_import_inspect_path (const char  *path,
     }
 
   result->readable = TRUE;
+  if (is_projector (&result->info))
+    {
+      /* not a model of its own: it goes beside one (text-only off) */
+      result->is_projector = TRUE;
+      result->usable = TRUE;
+      result->reason = g_strdup (_("Image and Audio Projector"));
+      result->expected_memory = result->size;
+      result->dest_name = dest_name_for (path, &result->info);
+      result->already_installed = is_installed (path, result->dest_name, FALSE, result->size);
+      return g_steal_pointer (&result);
+    }
   result->usable = gemlet_import_judge (&result->info, &result->reason);
   result->expected_memory = gemlet_import_expected_memory (&result->info);
   result->n_ctx = result->info.default_n_ctx;

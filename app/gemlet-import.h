@@ -24,6 +24,7 @@ typedef struct
   gboolean            already_installed;
   gboolean            is_folder;       /* a mobile checkpoint folder */
   gboolean            part_of_folder;  /* one of its files was given */
+  gboolean            is_projector;    /* a vision/audio projector (mmproj) GGUF */
   char               *dest_name;       /* name of the copy in the models folder */
 } GemletImportInfo;
 
@@ -46,6 +47,7 @@ GemletImportInfo *gemlet_import_inspect_finish (GAsyncResult           *result,
                                                GError                 **error);
 gboolean          gemlet_import_is_mobile     (const gm_checkpoint_info *info);
 gboolean          gemlet_import_is_mobile_part (const char             *name);
+gboolean          gemlet_import_is_projector_name (const char          *name);
 char             *gemlet_import_mobile_missing (const char             *dir);
 void              gemlet_import_copy_async    (GFile                   *file,
                                                const char              *dest_name,

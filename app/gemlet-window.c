@@ -685,6 +685,13 @@ static void
 import_dialog_imported_cb (GemletWindow *self,
                            const char   *path)
 {
+  g_autofree char *name = g_path_get_basename (path);
+
+  if (gemlet_import_is_projector_name (name))
+    {
+      gemlet_window_show_toast (self, _("Projector added: it is loaded with the model when Text Only is off"));
+      return;
+    }
   gemlet_window_load_model (self, path);
 }
 

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "gemlet-import.h"
+#include "gguf-writer.h"
 
 static void
 test_tiny_gemma4 (void)
@@ -58,6 +59,48 @@ test_not_gguf (void)
   g_test_message ("reason: %s", info->reason);
   g_assert_nonnull (info->reason);
   g_remove (path);
+}
+
+/* A vision/audio projector is recognised as one (not refused as a "clip"
+ * model) and copied under a name the engine finds beside a model. */
+static void
+test_projector (void)
+{
+  static const uint16_t weights[64] = { 0x3f80 };
+  const int64_t ne[2] = { 8, 8 };
+  g_autofree char *dir = g_dir_make_tmp ("gemlet-import-proj-XXXXXX", NULL);
+  g_autofree char *named = g_build_filename (dir, "gemma-4-E2B-it-mmproj.gguf", NULL);
+  g_autofree char *plain = g_build_filename (dir, "vision.gguf", NULL);
+  g_autoptr(GemletImportInfo) info = NULL;
+  g_autoptr(GemletImportInfo) info2 = NULL;
+  g_autoptr(GError) error = NULL;
+  char err[256];
+  gw_writer *w = gw_new ();
+
+  gw_kv_str (w, "general.architecture", "clip");
+  gw_kv_str (w, "clip.vision.projector_type", "gemma4v");
+  gw_tensor (w, "mm.input_projection.weight", 30 /* BF16 */, 2, ne, weights);
+  g_assert_true (gw_write (w, named, err, sizeof err));
+  g_assert_true (gw_write (w, plain, err, sizeof err));
+  gw_free (w);
+
+  info = gemlet_import_inspect_path (named, &error);
+  g_assert_no_error (error);
+  g_assert_true (info->readable);
+  g_assert_true (info->usable);
+  g_assert_true (info->is_projector);
+  g_assert_cmpstr (info->dest_name, ==, "gemma-4-E2B-it-mmproj.gguf");
+  g_assert_true (gemlet_import_is_projector_name (info->dest_name));
+
+  info2 = gemlet_import_inspect_path (plain, &error);
+  g_assert_no_error (error);
+  g_assert_true (info2->is_projector);
+  g_assert_cmpstr (info2->dest_name, ==, "vision-mmproj.gguf");
+  g_assert_false (gemlet_import_is_projector_name ("gemma-4-E2B_q4_0-it.gguf"));
+
+  g_remove (named);
+  g_remove (plain);
+  g_rmdir (dir);
 }
 
 static void
@@ -222,6 +265,7 @@ main (int   argc,
 
   g_test_add_func ("/import-real/tiny-gemma4", test_tiny_gemma4);
   g_test_add_func ("/import-real/not-gguf", test_not_gguf);
+  g_test_add_func ("/import-real/projector", test_projector);
   g_test_add_func ("/import-real/mobile", test_mobile);
 
   return g_test_run ();
