@@ -94,32 +94,6 @@ screenshot (GtkWidget  *widget,
   check (gdk_texture_save_to_png (texture, path), path);
 }
 
-static void
-collect_widgets (GtkWidget *root,
-                 GType      type,
-                 GPtrArray *out)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        g_ptr_array_add (out, child);
-      collect_widgets (child, type, out);
-    }
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type,
-             guint      nth)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
-}
 
 static guint
 count_widgets (GtkWidget *root,

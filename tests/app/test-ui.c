@@ -120,33 +120,6 @@ wait_toplevel (GType type)
   return find_toplevel (type);
 }
 
-static void
-collect_widgets (GtkWidget *root,
-                 GType      type,
-                 GPtrArray *out)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        g_ptr_array_add (out, child);
-      collect_widgets (child, type, out);
-    }
-}
-
-/* The nth widget of a type, depth first. */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type,
-             guint      nth)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
-}
 
 static GtkWidget *
 find_button (GtkWidget  *root,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gtk/gtk.h>
 
 static int failures;
 
@@ -52,4 +53,32 @@ check (gboolean    ok,
     }
   else
     g_print ("ok: %s\n", what);
+}
+
+static inline void
+collect_widgets (GtkWidget *root,
+                 GType      type,
+                 GPtrArray *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        g_ptr_array_add (out, child);
+      collect_widgets (child, type, out);
+    }
+}
+
+/* The nth widget of a type below root, depth first. */
+static inline GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type,
+             guint      nth)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_widgets (root, type, found);
+
+  return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
 }
