@@ -291,10 +291,7 @@ mm_fast_worker (void *arg, int ith, int nth)
 void
 gm_mm_softcap (float *y, int64_t n, float cap)
 {
-  const float inv = 1.0f / cap;
-
-  for (int64_t i = 0; i < n; i++)
-    y[i] = tanhf (y[i] * inv) * cap;
+  gk_softcap (y, n, cap);
 }
 
 typedef struct

@@ -68,10 +68,7 @@ gm_rope_neox (float *x, int n_rot, const float *cs)
 void
 gm_softcap_row (float *x, int64_t n, float cap)
 {
-  const float inv = 1.0f / cap;
-
-  for (int64_t i = 0; i < n; i++)
-    x[i] = tanhf (x[i] * inv) * cap;
+  gk_softcap (x, n, cap);
 }
 
 void

@@ -77,24 +77,31 @@ void gk_fp32_to_bf16_row (const float *src, uint16_t *dst, int64_t n);
 /* ---- Run-time dispatch ------------------------------------------------ */
 
 /* Kernel sets.  SCALAR is portable C and always available; the others are
- * picked at run time from CPUID + XGETBV, never from build flags. */
+ * picked at run time (CPUID + XGETBV on x86-64, getauxval (AT_HWCAP) on
+ * AArch64 Linux), never from build flags.  The x86 variants are ordered
+ * (AVX512 includes AVX2); NEON only exists where they do not, so it never
+ * compares as one of them. */
 typedef enum {
   GK_VARIANT_SCALAR = 0,
   GK_VARIANT_AVX2 = 1,   /* AVX2 + FMA + F16C (x86-64) */
   GK_VARIANT_AVX512 = 2, /* AVX-512 F/BW/VL/DQ + VNNI (x86-64) */
+  GK_VARIANT_NEON = 3,   /* Advanced SIMD + dot product, ARMv8.2-A (AArch64) */
   GK_VARIANT_COUNT
 } gk_variant;
 
 /* Detect the CPU and select the best variant.  Idempotent and thread-safe;
  * every other function calls it implicitly, so calling it is optional.
- * GEMLET_KERNELS=scalar|avx2|avx512 in the environment caps the choice. */
+ * GEMLET_KERNELS=scalar|avx2|avx512|neon in the environment caps the
+ * choice. */
 void gk_init (void);
 
-/* Name of the variant in use: "scalar", "avx2+fma+f16c", "avx512+vnni". */
+/* Name of the variant in use: "scalar", "avx2+fma+f16c", "avx512+vnni",
+ * "neon+dotprod". */
 const char *gk_variant_name (void);
 
 /* Space-separated CPU features that matter here, e.g.
- * "sse4.2 avx avx2 fma f16c avx512f avx512bw avx512vl avx512vnni". */
+ * "sse4.2 avx avx2 fma f16c avx512f avx512bw avx512vl avx512vnni" or
+ * "asimd fphp asimdhp dotprod". */
 const char *gk_cpu_features (void);
 
 bool gk_variant_supported (gk_variant v);   /* compiled in and CPU/OS capable */
@@ -188,6 +195,10 @@ void gk_rmsnorm (const float *x, const float *weight, float *out, int64_t n, flo
 
 /* In place x = softmax(x): max-subtracted, exponent sum in double. */
 void gk_softmax (float *x, int64_t n);
+
+/* Soft-capping in place: x[i] = cap * tanh (x[i] / cap), cap > 0.  SIMD
+ * variants stay within a few ulp of tanhf (NaN and ±inf as tanhf). */
+void gk_softcap (float *x, int64_t n, float cap);
 
 float gk_dot_f32 (const float *a, const float *b, int64_t n);
 /* y += a * x */

@@ -391,6 +391,50 @@ avx2_exp_sum (float *x, int64_t n, float max)
   return sum;
 }
 
+/* ---- soft-capping ------------------------------------------------------ */
+
+/* tanh for 8 floats.  Below 0.55 in magnitude its odd Taylor series to
+ * degree 19 (truncation < 1e-8 relative); above, 1 - 2 / (exp (2|y|) + 1)
+ * written as (1 - e) / (1 + e) with e = exp (-2|y|), where 1 - e loses
+ * nothing (e <= 0.34); |y| is capped at 20, where tanh is 1 in float.
+ * The sign is restored last (so -0 stays -0) and a NaN passes through. */
+ALWAYS_INLINE __m256
+tanh8 (__m256 y)
+{
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+  const __m256 a = _mm256_min_ps (_mm256_andnot_ps (sign, y), _mm256_set1_ps (20.0f));
+  const __m256 a2 = _mm256_mul_ps (a, a);
+  __m256 p = _mm256_set1_ps (-2.3912911e-4f);
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (5.9002744e-4f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (-1.4558344e-3f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (3.5921280e-3f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (-8.8632355e-3f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (2.1869488e-2f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (-5.3968254e-2f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (1.3333333e-1f));
+  p = _mm256_fmadd_ps (p, a2, _mm256_set1_ps (-3.3333333e-1f));
+  const __m256 small = _mm256_fmadd_ps (_mm256_mul_ps (p, a2), a, a);
+  const __m256 e = exp8 (_mm256_mul_ps (a, _mm256_set1_ps (-2.0f)));
+  const __m256 large = _mm256_div_ps (_mm256_sub_ps (_mm256_set1_ps (1.0f), e),
+                                      _mm256_add_ps (_mm256_set1_ps (1.0f), e));
+  const __m256 t = _mm256_blendv_ps (large, small, _mm256_cmp_ps (a, _mm256_set1_ps (0.55f), _CMP_LT_OQ));
+  const __m256 r = _mm256_or_ps (t, _mm256_and_ps (sign, y));
+  return _mm256_blendv_ps (r, y, _mm256_cmp_ps (y, y, _CMP_UNORD_Q));
+}
+
+static void
+avx2_softcap_f32 (float *x, int64_t n, float cap)
+{
+  const float inv = 1.0f / cap;
+  const __m256 vinv = _mm256_set1_ps (inv), vcap = _mm256_set1_ps (cap);
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (x + i, _mm256_mul_ps (tanh8 (_mm256_mul_ps (_mm256_loadu_ps (x + i), vinv)), vcap));
+  for (; i < n; i++)
+    x[i] = tanhf (x[i] * inv) * cap;
+}
+
 /* ---- table GELU -------------------------------------------------------- */
 
 /* As gelu_lookup in gk-ops.c, 8 at a time: F16C rounds x to F16 exactly as
@@ -1407,6 +1451,7 @@ FILL_FN (gk_kernels *k)
   k->dot_f16_f32 = avx2_dot_f16_f32;
   k->axpy_f16 = avx2_axpy_f16;
   k->exp_sum = avx2_exp_sum;
+  k->softcap_f32 = avx2_softcap_f32;
   k->gelu_table_mul = avx2_gelu_table_mul;
 
   k->panel_width = PW;

@@ -367,10 +367,94 @@ matvec_avx2_bits (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *x
     }
 }
 
+/* Σ q·x of two int8 rows (codes a, a + rb) over elements [j0, j1), sharing
+ * the widened activations. Codes and activations are widened to int16
+ * (a −128·−128 pair would overflow maddubs), so the sums are exact. */
+static inline __attribute__ ((always_inline)) void
+i8_rows2 (const uint8_t *a, size_t rb, bool flip, const int8_t *x, int64_t j0, int64_t j1,
+          int32_t *sa, int32_t *sb)
+{
+  const uint8_t *b = a + rb;
+  const __m256i f = _mm256_set1_epi8 (flip ? (char) 0x80 : 0);
+  __m256i acc_a = _mm256_setzero_si256 (), acc_b = _mm256_setzero_si256 ();
+
+  for (int64_t j = j0; j < j1; j += 32)
+    {
+      const __m256i xv = _mm256_loadu_si256 ((const __m256i *) (x + j));
+      const __m256i xl = _mm256_cvtepi8_epi16 (_mm256_castsi256_si128 (xv));
+      const __m256i xh = _mm256_cvtepi8_epi16 (_mm256_extracti128_si256 (xv, 1));
+      const __m256i va = _mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *) (a + j)), f);
+      const __m256i vb = _mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *) (b + j)), f);
+
+      /* the next pair of rows, as in perm_rows2 */
+      _mm_prefetch ((const char *) (a + 2 * rb + 2 * (j - j0) + 8192), _MM_HINT_T1);
+      acc_a = _mm256_add_epi32 (
+          acc_a, _mm256_add_epi32 (
+                     _mm256_madd_epi16 (_mm256_cvtepi8_epi16 (_mm256_castsi256_si128 (va)), xl),
+                     _mm256_madd_epi16 (_mm256_cvtepi8_epi16 (_mm256_extracti128_si256 (va, 1)), xh)));
+      acc_b = _mm256_add_epi32 (
+          acc_b, _mm256_add_epi32 (
+                     _mm256_madd_epi16 (_mm256_cvtepi8_epi16 (_mm256_castsi256_si128 (vb)), xl),
+                     _mm256_madd_epi16 (_mm256_cvtepi8_epi16 (_mm256_extracti128_si256 (vb, 1)), xh)));
+    }
+  *sa = hsum_epi32 (acc_a);
+  *sb = hsum_epi32 (acc_b);
+}
+
+/* Tokens t0 … t1 of rows r0 … r1 of an int8 matrix, two rows at a time;
+ * each y as gk_cw_dot_i8_avx2 computes it (same float operations in the
+ * same order). The pair's codes stay in L1 across the tokens. */
+static void
+matmul_avx2_i8 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *x, int64_t t0,
+                int64_t t1, const float *x_scale, int64_t n, float *y, size_t ldy)
+{
+  const int64_t gs = w->row0.group_size;
+  gk_cw_row ra = w->row0, rb = w->row0;
+  int64_t r = r0;
+
+  for (; r + 2 <= r1; r += 2)
+    {
+      ra.codes = w->row0.codes + (size_t) r * w->row_bytes;
+      rb.codes = ra.codes + w->row_bytes;
+      ra.scales = (const uint8_t *) w->row0.scales + (size_t) r * w->scale_row_bytes;
+      rb.scales = (const uint8_t *) ra.scales + w->scale_row_bytes;
+      for (int64_t t = t0; t < t1; t++)
+        {
+          const int8_t *xt = x + (size_t) t * (size_t) n;
+          float sum_a = 0.0f, sum_b = 0.0f;
+
+          for (int64_t g0 = 0; g0 < n; g0 += gs)
+            {
+              int32_t sa, sb;
+
+              i8_rows2 (ra.codes, w->row_bytes, w->row0.offset_binary, xt, g0, g0 + gs, &sa, &sb);
+              sum_a += (float) sa * gk_cw_scale (&ra, g0 / gs);
+              sum_b += (float) sb * gk_cw_scale (&rb, g0 / gs);
+            }
+          y[(size_t) t * ldy + (size_t) r] = sum_a * x_scale[t];
+          y[(size_t) t * ldy + (size_t) r + 1] = sum_b * x_scale[t];
+        }
+    }
+  for (; r < r1; r++)
+    {
+      ra.codes = w->row0.codes + (size_t) r * w->row_bytes;
+      ra.scales = (const uint8_t *) w->row0.scales + (size_t) r * w->scale_row_bytes;
+      for (int64_t t = t0; t < t1; t++)
+        y[(size_t) t * ldy + (size_t) r]
+            = gk_cw_dot_i8_avx2 (&ra, x + (size_t) t * (size_t) n, NULL, x_scale[t], n);
+    }
+}
+
 void
 gk_cw_matvec_i8_perm_avx2 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
                            const int32_t *pre, float x_scale, int64_t n, float *y)
 {
+  /* int8 rows use the plain layout (gk_cw_permute_act leaves it as is) */
+  if (w->row0.bits == 8)
+    {
+      matmul_avx2_i8 (w, r0, r1, xp, 0, 1, &x_scale, n, y, 0);
+      return;
+    }
   /* bits as a constant in each instance: the field loop unrolls */
   if (w->row0.bits == 2)
     matvec_avx2_bits (w, r0, r1, xp, pre, x_scale, n, y, 2);
@@ -494,6 +578,17 @@ gk_cw_matmul_i8_perm_avx2 (const gk_cw_matrix *w, int64_t r0, int64_t r1, const 
                            const int32_t *pre, const float *x_scale, int64_t n_tok, int64_t n,
                            float *y, size_t ldy)
 {
+  if (w->row0.bits == 8)
+    {
+      /* tokens in blocks whose activations stay in L2 */
+      int64_t tb = (128 * 1024) / n;
+
+      if (tb < 1)
+        tb = 1;
+      for (int64_t b0 = 0; b0 < n_tok; b0 += tb)
+        matmul_avx2_i8 (w, r0, r1, xp, b0, b0 + tb < n_tok ? b0 + tb : n_tok, x_scale, n, y, ldy);
+      return;
+    }
   if (w->row0.bits == 2)
     matmul_avx2_bits (w, r0, r1, xp, pre, x_scale, n_tok, n, y, ldy, 2);
   else

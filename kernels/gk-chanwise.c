@@ -64,6 +64,13 @@ quant_one (float ratio)
 void
 gk_cw_quant_act (const float *x, float scale, int8_t *q, int64_t n)
 {
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON)
+    {
+      gk_cw_quant_act_neon (x, scale, q, n);
+      return;
+    }
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2)
     {
@@ -84,6 +91,13 @@ gk_cw_fake_quant (float *x, float scale, int64_t n)
 {
   if (scale == 0.0f)
     return;
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON)
+    {
+      gk_cw_fake_quant_neon (x, scale, n);
+      return;
+    }
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2)
     {
@@ -100,6 +114,10 @@ gk_cw_absmax (const float *x, int64_t n)
 {
   float m = 0.0f;
 
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON)
+    return gk_cw_absmax_neon (x, n);
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2)
     return gk_cw_absmax_avx2 (x, n);
@@ -129,6 +147,10 @@ gk_cw_dot_i8_ref (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t
 float
 gk_cw_dot_f32 (const gk_cw_row *row, const float *x, int64_t n)
 {
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON && gk_cw_simd_ok (row, n))
+    return gk_cw_dot_f32_neon (row, x, n);
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2 && gk_cw_simd_ok (row, n))
     return gk_cw_dot_f32_avx2 (row, x, n);
@@ -139,6 +161,10 @@ gk_cw_dot_f32 (const gk_cw_row *row, const float *x, int64_t n)
 float
 gk_cw_dot_i8 (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n)
 {
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON && gk_cw_simd_ok (row, n))
+    return gk_cw_dot_i8_neon (row, xq, x_scale, n);
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2 && gk_cw_simd_ok (row, n))
     return gk_cw_dot_i8_avx2 (row, xq, NULL, x_scale, n);
@@ -164,6 +190,10 @@ float
 gk_cw_dot_i8_pre (const gk_cw_row *row, const int8_t *xq, const int32_t *pre, float x_scale,
                   int64_t n)
 {
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON && gk_cw_simd_ok (row, n))
+    return gk_cw_dot_i8_neon (row, xq, x_scale, n);
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2 && gk_cw_simd_ok (row, n))
     return gk_cw_dot_i8_avx2 (row, xq, pre, x_scale, n);
@@ -212,6 +242,10 @@ gk_cw_dot_i8_perm (const gk_cw_row *row, const int8_t *xp, const int32_t *pre, f
   if (gk_variant_current () >= GK_VARIANT_AVX512)
     return gk_cw_dot_i8_perm_avx512 (row, xp, pre, x_scale, n);
 #endif
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON)
+    return gk_cw_dot_i8_perm_neon (row, xp, pre, x_scale, n);
+#endif
 #ifdef GK_HAVE_AVX2
   if (gk_variant_current () >= GK_VARIANT_AVX2)
     return row->bits == 8 ? gk_cw_dot_i8_avx2 (row, xp, pre, x_scale, n)
@@ -248,8 +282,15 @@ gk_cw_matvec_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_
       return;
     }
 #endif
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON)
+    {
+      gk_cw_matvec_i8_perm_neon (w, r0, r1, xp, pre, x_scale, n, y);
+      return;
+    }
+#endif
 #ifdef GK_HAVE_AVX2
-  if (gk_variant_current () >= GK_VARIANT_AVX2 && w->row0.bits != 8)
+  if (gk_variant_current () >= GK_VARIANT_AVX2)
     {
       gk_cw_matvec_i8_perm_avx2 (w, r0, r1, xp, pre, x_scale, n, y);
       return;
@@ -277,8 +318,15 @@ gk_cw_matmul_i8_perm (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_
       return;
     }
 #endif
+#ifdef GK_HAVE_NEON
+  if (gk_variant_current () == GK_VARIANT_NEON)
+    {
+      gk_cw_matmul_i8_perm_neon (w, r0, r1, xp, pre, x_scale, n_tok, n, y, ldy);
+      return;
+    }
+#endif
 #ifdef GK_HAVE_AVX2
-  if (gk_variant_current () >= GK_VARIANT_AVX2 && w->row0.bits != 8)
+  if (gk_variant_current () >= GK_VARIANT_AVX2)
     {
       gk_cw_matmul_i8_perm_avx2 (w, r0, r1, xp, pre, x_scale, n_tok, n, y, ldy);
       return;

@@ -91,6 +91,31 @@ void gk_cw_fake_quant_avx2 (float *x, float scale, int64_t n);
 float gk_cw_absmax_avx2 (const float *x, int64_t n);
 #endif
 
+/* The dispatch in gk-chanwise.c orders the x86 variants (AVX-512 includes
+ * AVX2) with >=; NEON sits after them in gk_variant and is only compared
+ * with ==. That is sound because no build has both. */
+#if defined(GK_HAVE_NEON) && (defined(GK_HAVE_AVX2) || defined(GK_HAVE_AVX512))
+#error "NEON and x86 channel-wise kernels in one build"
+#endif
+
+#ifdef GK_HAVE_NEON
+/* AArch64 SDOT kernels (gk-chanwise-neon.c): dot_f32/dot_i8 for rows
+ * gk_cw_simd_ok accepts, the permuted-layout ones for gk_cw_perm_ok rows
+ * (2, 4 and 8 bits). */
+float gk_cw_dot_f32_neon (const gk_cw_row *row, const float *x, int64_t n);
+float gk_cw_dot_i8_neon (const gk_cw_row *row, const int8_t *xq, float x_scale, int64_t n);
+float gk_cw_dot_i8_perm_neon (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,
+                              float x_scale, int64_t n);
+void gk_cw_matvec_i8_perm_neon (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                                const int32_t *pre, float x_scale, int64_t n, float *y);
+void gk_cw_matmul_i8_perm_neon (const gk_cw_matrix *w, int64_t r0, int64_t r1, const int8_t *xp,
+                                const int32_t *pre, const float *x_scale, int64_t n_tok, int64_t n,
+                                float *y, size_t ldy);
+void gk_cw_quant_act_neon (const float *x, float scale, int8_t *q, int64_t n);
+void gk_cw_fake_quant_neon (float *x, float scale, int64_t n);
+float gk_cw_absmax_neon (const float *x, int64_t n);
+#endif
+
 #ifdef GK_HAVE_AVX512
 /* AVX-512 VNNI (gk-chanwise-avx512.c), for gk_cw_perm_ok rows. */
 float gk_cw_dot_i8_perm_avx512 (const gk_cw_row *row, const int8_t *xp, const int32_t *pre,

@@ -3,7 +3,8 @@
  * Detection runs once (pthread_once).  A variant is usable only if the CPU
  * has its instructions *and* the OS saves the matching register state
  * (XCR0 via XGETBV); otherwise the first AVX instruction could fault on a
- * kernel or hypervisor that disabled it.
+ * kernel or hypervisor that disabled it.  On AArch64 Linux the kernel's
+ * HWCAP bits say both at once (it sets them only for what it enables).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,10 +23,32 @@
 #define GK_X86 0
 #endif
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#define GK_ARM64_LINUX 1
+/* AT_HWCAP bits (linux/arch/arm64/include/uapi/asm/hwcap.h), for C
+ * libraries whose headers predate them */
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1UL << 1)
+#endif
+#ifndef HWCAP_FPHP
+#define HWCAP_FPHP (1UL << 9)
+#endif
+#ifndef HWCAP_ASIMDHP
+#define HWCAP_ASIMDHP (1UL << 10)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+#else
+#define GK_ARM64_LINUX 0
+#endif
+
 static const char *const variant_labels[GK_VARIANT_COUNT] = {
   [GK_VARIANT_SCALAR] = "scalar",
   [GK_VARIANT_AVX2] = "avx2+fma+f16c",
   [GK_VARIANT_AVX512] = "avx512+vnni",
+  [GK_VARIANT_NEON] = "neon+dotprod",
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -82,7 +105,9 @@ detect_x86 (cpu_caps *c)
         c->avx512bf16 = a & (1u << 5);
     }
 }
+#endif
 
+#if GK_X86 || GK_ARM64_LINUX
 static void
 add_feature (bool on, const char *name)
 {
@@ -104,6 +129,8 @@ parse_variant (const char *s)
     return GK_VARIANT_AVX2;
   if (strcmp (s, "avx512") == 0)
     return GK_VARIANT_AVX512;
+  if (strcmp (s, "neon") == 0)
+    return GK_VARIANT_NEON;
   return GK_VARIANT_COUNT;
 }
 
@@ -150,8 +177,25 @@ init_once_fn (void)
       best_variant = GK_VARIANT_AVX512;
     }
 #endif
+#elif GK_ARM64_LINUX
+  const unsigned long hw = getauxval (AT_HWCAP);
+  add_feature (hw & HWCAP_ASIMD, "asimd");
+  add_feature (hw & HWCAP_FPHP, "fphp");
+  add_feature (hw & HWCAP_ASIMDHP, "asimdhp");
+  add_feature (hw & HWCAP_ASIMDDP, "dotprod");
+#ifdef GK_HAVE_NEON
+  /* gk-neon.c is built for armv8.2-a+dotprod: SDOT is all it needs
+   * beyond the baseline */
+  if ((hw & HWCAP_ASIMD) && (hw & HWCAP_ASIMDDP))
+    {
+      tables[GK_VARIANT_NEON] = tables[GK_VARIANT_SCALAR];
+      gk_kernels_fill_neon (&tables[GK_VARIANT_NEON]);
+      usable[GK_VARIANT_NEON] = true;
+      best_variant = GK_VARIANT_NEON;
+    }
+#endif
 #elif defined(__aarch64__)
-  snprintf (features, sizeof features, "neon");
+  snprintf (features, sizeof features, "asimd");
 #endif
   if (!features[0])
     snprintf (features, sizeof features, "none");

@@ -126,6 +126,8 @@ typedef struct {
   void (*axpy_f16) (float a, const uint16_t *x, float *y, int64_t n);
   /* x[i] = exp (x[i] - max); returns the sum of the new x (in double) */
   double (*exp_sum) (float *x, int64_t n, float max);
+  /* x[i] = cap * tanh (x[i] / cap) (logit soft-capping) */
+  void (*softcap_f32) (float *x, int64_t n, float cap);
   /* out[i] = gelu_table (x[i]) [* up[i] when up != NULL], llama.cpp's fp16
    * table GELU (see gelu_lookup in gk-ops.c); NULL: the scalar loop */
   void (*gelu_table_mul) (const float *x, const float *up, float *out, int64_t n,
@@ -143,6 +145,7 @@ typedef struct {
 void gk_kernels_fill_scalar (gk_kernels *k);
 void gk_kernels_fill_avx2 (gk_kernels *k);
 void gk_kernels_fill_avx512 (gk_kernels *k);
+void gk_kernels_fill_neon (gk_kernels *k);
 
 /* The table in use (gk-dispatch.c); initializes on first use. */
 const gk_kernels *gk_kernels_current (void);

@@ -335,3 +335,10 @@ gk_softmax (float *x, int64_t n)
   const double sum = t->exp_sum (x, n, max);
   t->scale_f32 (x, (float) (1.0 / sum), n);
 }
+
+void
+gk_softcap (float *x, int64_t n, float cap)
+{
+  if (n > 0)
+    gk_kernels_current ()->softcap_f32 (x, n, cap);
+}

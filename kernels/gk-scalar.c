@@ -382,6 +382,15 @@ scalar_exp_sum (float *x, int64_t n, float max)
   return sum;
 }
 
+static void
+scalar_softcap_f32 (float *x, int64_t n, float cap)
+{
+  const float inv = 1.0f / cap;
+
+  for (int64_t i = 0; i < n; i++)
+    x[i] = tanhf (x[i] * inv) * cap;
+}
+
 void
 gk_kernels_fill_scalar (gk_kernels *k)
 {
@@ -419,4 +428,5 @@ gk_kernels_fill_scalar (gk_kernels *k)
   k->dot_f16_f32 = scalar_dot_f16_f32;
   k->axpy_f16 = scalar_axpy_f16;
   k->exp_sum = scalar_exp_sum;
+  k->softcap_f32 = scalar_softcap_f32;
 }

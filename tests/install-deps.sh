@@ -15,6 +15,7 @@ test_pkgs=(
   xvfb xauth imagemagick
   git nodejs npm
   flatpak-builder fonts-noto-cjk locales
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 case "${1:-build}" in

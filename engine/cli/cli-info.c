@@ -52,6 +52,13 @@ human_size (uint64_t n, char *buf, size_t size)
   return buf;
 }
 
+/* "layer" or "layers", padded to one width so the breakdown stays aligned */
+static const char *
+layers_word (unsigned n)
+{
+  return n == 1 ? "layer " : "layers";
+}
+
 /* K/V bytes per position as "12 KiB": binary units, as the sizes are
  * powers of two */
 static const char *
@@ -124,18 +131,22 @@ print_human (const char *path, const gm_checkpoint_info *in, const gm_kv_layout 
       printf ("  KV cache (F32)     %s\n", human_size (in->kv_cache_bytes, a, sizeof a));
       if (kv != NULL)
         {
-          printf ("    %2u window layers  %s a position (%s each), a ring of %u positions\n",
-                  kv->n_layer_swa, per_token (kv->bytes_per_token_swa, a, sizeof a),
+          printf ("    %2u window %s  %s a position (%s each), a ring of %u positions\n",
+                  kv->n_layer_swa, layers_word (kv->n_layer_swa),
+                  per_token (kv->bytes_per_token_swa, a, sizeof a),
                   per_token (kv->n_layer_swa ? kv->bytes_per_token_swa / kv->n_layer_swa : 0, b,
                              sizeof b),
                   kv->swa_slots);
-          printf ("    %2u full layers    %s a position (%s each), %u positions\n",
-                  kv->n_layer_full, per_token (kv->bytes_per_token_full, a, sizeof a),
+          printf ("    %2u full %s    %s a position (%s each), %u positions\n",
+                  kv->n_layer_full, layers_word (kv->n_layer_full),
+                  per_token (kv->bytes_per_token_full, a, sizeof a),
                   per_token (kv->n_layer_full ? kv->bytes_per_token_full / kv->n_layer_full : 0, b,
                              sizeof b),
                   kv->full_slots);
-          printf ("    %2u shared layers  none (%u window, %u full reuse earlier caches)\n",
-                  kv->n_layer_shared_swa + kv->n_layer_shared_full, kv->n_layer_shared_swa,
+          printf ("    %2u shared %s  none (%u window, %u full reuse earlier caches)\n",
+                  kv->n_layer_shared_swa + kv->n_layer_shared_full,
+                  layers_word (kv->n_layer_shared_swa + kv->n_layer_shared_full),
+                  kv->n_layer_shared_swa,
                   kv->n_layer_shared_full);
         }
       if (est != NULL)

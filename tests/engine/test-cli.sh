@@ -41,6 +41,17 @@ for args in "logits $work/none.gguf --tokens 2 --out $work/x.bin" \
   [[ -s $work/err ]] || fail "no message: $args"
 done
 
+# --help: every command lists its options on stdout and exits 0, without
+# touching the model argument
+for c in info tokenize logits generate chat bench; do
+  out=$("$cli" "$c" "$work/none.gguf" --help 2>"$work/err") || fail "$c --help exit status"
+  [[ $out == "Usage: gemlet-cli $c "* ]] || fail "$c --help: no usage line"
+  [[ ! -s $work/err ]] || fail "$c --help wrote to stderr: $(cat "$work/err")"
+done
+"$cli" generate -h | grep -q -- "--kv-f16" || fail "generate -h does not list --kv-f16"
+"$cli" bench --help | grep -q -- "--depth" || fail "bench --help does not list --depth"
+"$cli" --help | grep -q "COMMAND --help" || fail "gemlet-cli --help does not mention COMMAND --help"
+
 # generate: greedy ids are reproducible and -n is honoured
 a=$("$cli" generate "$m" --tokens "2 17 300" -n 12 --greedy --print-ids) || fail "generate"
 b=$("$cli" generate "$m" --tokens "2 17 300" -n 12 --greedy --print-ids -t 1) || fail "generate -t 1"

@@ -247,6 +247,66 @@ check_end_to_end (void)
 
 /* Element-wise helpers: every variant equals the scalar within float
  * rounding; odd lengths cover the SIMD tails. */
+/* Soft-capping, every variant, against tanh in double: a sweep across
+ * both branches of the SIMD tanh (|x / cap| below and above 0.55, up to
+ * where tanh is 1 in float), tails of odd length, and the special values
+ * (±0 keep their sign, ±inf give ±cap, NaN stays NaN). */
+static void
+check_softcap (void)
+{
+  enum { M = 4003 };
+  static float x[M], y[M];
+  const float cap = 30.0f;
+
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    {
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      int bad = 0;
+      double worst = 0;
+
+      for (int i = 0; i < M; i++)
+        x[i] = (float) ((i - M / 2) * (700.0 / M)) * (i % 3 ? 1.0f : 0.013f); /* -350 … 350 */
+      x[7] = 0.0f;
+      x[8] = -0.0f;
+      x[9] = INFINITY;
+      x[10] = -INFINITY;
+      x[11] = NAN;
+      x[12] = 1e-30f;
+      x[13] = -16.5f;  /* |x / cap| = 0.55, the branch point */
+      memcpy (y, x, sizeof x);
+      gk_softcap (y, M, cap);
+      for (int i = 0; i < M; i++)
+        {
+          if (isnan (x[i]))
+            {
+              bad += !isnan (y[i]);
+              continue;
+            }
+          const double want = cap * tanh ((double) x[i] / cap);
+          const double err = fabs (y[i] - want) / (fabs (want) + 1e-30);
+          if (err > worst)
+            worst = err;
+          bad += !(err <= 4e-7) || signbit (y[i]) != signbit (x[i]);
+        }
+      KT_CHECK (bad == 0, "%s softcap: %d bad, worst relative error %.3g", gk_variant_label (v), bad,
+                worst);
+      /* odd lengths: the scalar tails */
+      bad = 0;
+      for (int n = 1; n < 20; n++)
+        {
+          float a[20], b[20];
+          for (int i = 0; i < n; i++)
+            a[i] = b[i] = (float) (i * 7 - 60);
+          gk_softcap (a, n, cap);
+          for (int i = 0; i < n; i++)
+            bad += !(fabs (a[i] - cap * tanh ((double) b[i] / cap)) <= 4e-7 * cap);
+        }
+      KT_CHECK (bad == 0, "%s softcap tails: %d bad", gk_variant_label (v), bad);
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
+}
+
 static void
 check_elementwise (void)
 {
@@ -430,6 +490,44 @@ check_elementwise (void)
         }
     }
   gk_force_variant (GK_VARIANT_SCALAR);
+  check_softcap ();
+}
+
+/* Q8_K activations are the reference quantizer's bytes in every variant
+ * (the scale from the first value of largest magnitude, its sign kept):
+ * random rows, rows with +max and -max both present, all-zero blocks. */
+static void
+check_q8_K_act (void)
+{
+  enum { K = 4 * 256, BLOCK_BYTES = 292 };
+  float x[K];
+  unsigned char want[K / 256 * BLOCK_BYTES], got[sizeof want];
+  const size_t bytes = gk_row_size (GK_TYPE_Q8_K, K);
+  kt_rng r = { 4321 };
+
+  KT_CHECK (bytes == sizeof want, "q8_K row size");
+  for (int round = 0; round < 6; round++)
+    {
+      kt_fill (&r, x, K, round);
+      x[17] = 9.5f;   /* ties for the largest magnitude: the first one counts */
+      x[200] = -9.5f;
+      x[256 + 3] = -9.5f;
+      x[256 + 90] = 9.5f;
+      for (int j = 512; j < 768; j++)
+        x[j] = 0.0f;
+      gk_force_variant (GK_VARIANT_SCALAR);
+      gk_quantize_act (GK_TYPE_Q8_K, x, want, K);
+      for (int v = 0; v < GK_VARIANT_COUNT; v++)
+        {
+          if (!gk_force_variant ((gk_variant) v))
+            continue;
+          memset (got, 0x55, sizeof got);
+          gk_quantize_act (GK_TYPE_Q8_K, x, got, K);
+          KT_CHECK (memcmp (got, want, bytes) == 0, "%s q8_K activations differ (round %d)",
+                    gk_variant_label (v), round);
+        }
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
 }
 
 static void
@@ -456,6 +554,9 @@ int
 main (void)
 {
   check_dispatch ();
+  /* the cross test asks which variant the dispatch picks on several CPUs */
+  if (getenv ("KT_DISPATCH_ONLY"))
+    return kt_failures ? 1 : 0;
   for (size_t t = 0; t < sizeof wtypes / sizeof wtypes[0]; t++)
     {
       const uint32_t wt = wtypes[t];
@@ -481,6 +582,7 @@ main (void)
       check_panel (wtypes[t], 4096, 131, 33, 4);
       check_panel (wtypes[t], 2560, 9, 64, 5);
     }
+  check_q8_K_act ();
   check_end_to_end ();
   check_elementwise ();
   if (kt_failures)

@@ -47,4 +47,11 @@ for test, key in (("tg", "tg_tok_s"), ("tg", "pp_tok_s"), ("pp512", "pp_tok_s"))
     print(f"{test:5s} {label:7s} Q4_0 median {statistics.median(q):7.2f} tok/s  mobile median "
           f"{statistics.median(mo):7.2f} tok/s  ratio {statistics.median(mo) / statistics.median(q):.2f}"
           f"  per-rep {' '.join('%.2f' % x for x in pairs)}  load {min(loads):.1f}-{max(loads):.1f}")
+# memory of the decode runs: the weights the engine keeps resident (the
+# per-layer embedding table is mapped on demand and released after each
+# row) and the process's peak RSS
+for m, label in (("q4.gguf", "Q4_0  "), ("mobile", "mobile")):
+    rs = [r["r"] for r in rows if r["test"] == "tg" and r["model"] == m]
+    print(f"memory  {label} resident weights {rs[0].get('weights_resident_bytes', 0) / 1e9:.3f} GB"
+          f"  peak RSS {max(r['peak_rss_mib'] for r in rs):.0f} MiB (largest of {len(rs)} runs)")
 PY

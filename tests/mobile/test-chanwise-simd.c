@@ -1,11 +1,11 @@
-/* test-chanwise-simd.c — the dispatched channel-wise dot products (AVX2
- * when the CPU has it) against the scalar reference: random rows of every
- * bit width and storage, channel and group scales of each scale type, the
- * extreme codes and activations (−128·−128), rows the SIMD kernels must
- * leave to the reference, and whole rows in int8-activation mode bit for
- * bit, and the permuted-layout dot of every SIMD variant the CPU has
- * (AVX2, AVX-512 VNNI). Skips the SIMD comparisons (not the reference) on
- * CPUs without them.
+/* test-chanwise-simd.c — the dispatched channel-wise dot products of every
+ * SIMD variant the CPU has (AVX2, AVX-512 VNNI, NEON dotprod) against the
+ * scalar reference: random rows of every bit width and storage, channel
+ * and group scales of each scale type, the extreme codes and activations
+ * (−128·−128), rows the SIMD kernels must leave to the reference, and
+ * whole rows in int8-activation mode bit for bit, and the permuted-layout
+ * dot. Skips the SIMD comparisons (not the reference) on CPUs without
+ * them.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -105,30 +105,35 @@ run (const shape *s)
                 n_perm_cases++;
               }
         }
-      else if (gk_variant_supported (GK_VARIANT_AVX2))
-        {
-          CHECK (gk_force_variant (GK_VARIANT_AVX2));
-          gk_cw_act_prefix (xq, n, pre);
-          CHECK (gk_cw_dot_i8_pre (&r, xq, pre, 0.03125f, n) == ref_i);
-          CHECK (gk_force_variant (GK_VARIANT_SCALAR));
-        }
+      else
+        for (int v = GK_VARIANT_AVX2; v < GK_VARIANT_COUNT; v++)
+          if (gk_variant_supported ((gk_variant) v))
+            {
+              CHECK (gk_force_variant ((gk_variant) v));
+              gk_cw_act_prefix (xq, n, pre);
+              CHECK (gk_cw_dot_i8_pre (&r, xq, pre, 0.03125f, n) == ref_i);
+              CHECK (gk_force_variant (GK_VARIANT_SCALAR));
+            }
       free (pre);
       free (xp);
     }
-  if (gk_variant_supported (GK_VARIANT_AVX2))
-    {
-      CHECK (gk_force_variant (GK_VARIANT_AVX2));
-      simd_f = gk_cw_dot_f32 (&r, x, n);
-      simd_i = gk_cw_dot_i8 (&r, xq, 0.03125f, n);
-      if (!(fabs ((double) simd_f - ref_f) <= 1e-5 * abs_sum + 1e-6) || simd_i != ref_i)
-        {
-          fprintf (stderr, "bits %d packed %d n %lld group %lld scale %d extreme %d: f32 %.9g vs %.9g, "
-                   "i8 %.9g vs %.9g\n", s->bits, s->packed, (long long) n, (long long) s->group,
-                   (int) s->st, s->extreme, simd_f, ref_f, simd_i, ref_i);
-          check_failures++;
-        }
-      n_simd_cases++;
-    }
+  for (int v = GK_VARIANT_AVX2; v < GK_VARIANT_COUNT; v++)
+    if (gk_variant_supported ((gk_variant) v))
+      {
+        CHECK (gk_force_variant ((gk_variant) v));
+        simd_f = gk_cw_dot_f32 (&r, x, n);
+        simd_i = gk_cw_dot_i8 (&r, xq, 0.03125f, n);
+        if (!(fabs ((double) simd_f - ref_f) <= 1e-5 * abs_sum + 1e-6) || simd_i != ref_i)
+          {
+            fprintf (stderr, "%s: bits %d packed %d n %lld group %lld scale %d extreme %d: "
+                     "f32 %.9g vs %.9g, i8 %.9g vs %.9g\n", gk_variant_label ((gk_variant) v),
+                     s->bits, s->packed, (long long) n, (long long) s->group, (int) s->st,
+                     s->extreme, simd_f, ref_f, simd_i, ref_i);
+            check_failures++;
+          }
+        CHECK (gk_force_variant (GK_VARIANT_SCALAR));
+        n_simd_cases++;
+      }
   free (codes);
   free (xq);
   free (row);
@@ -368,7 +373,15 @@ main (void)
   test_matmul (2, true, 384, 128, 4);
   test_matmul (8, false, 1536, 32, 7);
   gk_force_variant (start);
-  printf ("%d SIMD comparisons, %d in the permuted layout (%s)\n", n_simd_cases, n_perm_cases,
-          gk_variant_supported (GK_VARIANT_AVX2) ? "avx2" : "no avx2 on this CPU");
+  {
+    char names[128] = "";
+
+    for (int v = GK_VARIANT_AVX2; v < GK_VARIANT_COUNT; v++)
+      if (gk_variant_supported ((gk_variant) v))
+        snprintf (names + strlen (names), sizeof names - strlen (names), "%s%s",
+                  names[0] ? " " : "", gk_variant_label ((gk_variant) v));
+    printf ("%d SIMD comparisons, %d in the permuted layout (%s)\n", n_simd_cases, n_perm_cases,
+            names[0] ? names : "no SIMD variant on this CPU");
+  }
   return check_failures ? 1 : 0;
 }
