@@ -82,11 +82,17 @@ attn_worker (void *arg, int ith, int nth)
           const uint16_t *K = (const uint16_t *) job->cache->k + (size_t) j * D;
           const uint16_t *Vt = (const uint16_t *) job->cache->v + (size_t) j * D * cap;
           uint16_t *h16 = job->s->scr.half[ith];
+          float *qf = job->s->scr.qf[ith];
 
+          /* Q rounded goes back to floats (exactly), so each K row is
+           * converted once for all the query rows; the values product keeps
+           * the F16 probabilities (gk_matmul blocks its long rows for the
+           * caches, which a per-row tile over n_slots would not) */
           for (int32_t r = 0; r < qc; r++)
             gk_fp32_to_fp16_row (Q + (size_t) r * ldq, h16 + (size_t) r * D, D);
-          gk_matmul (GK_TYPE_F16, K, width * sizeof (uint16_t), D, 0, (int64_t) ns, h16,
-                     (size_t) D * sizeof (uint16_t), qc, S, ns);
+          gk_fp16_to_fp32_row (h16, qf, (int64_t) qc * D);
+          gk_matmul_f16_f32 (K, width * sizeof (uint16_t), D, 0, (int64_t) ns, qf,
+                             (size_t) D * sizeof (float), qc, S, ns);
           mask_softmax (job, t0, qc, S);
           gk_fp32_to_fp16_row (S, h16, (int64_t) qc * (int64_t) ns);
           gk_matmul (GK_TYPE_F16, Vt, cap * sizeof (uint16_t), (int64_t) ns, 0, D, h16,

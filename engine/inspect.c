@@ -338,9 +338,10 @@ scratch_bytes (const gm_hparams *hp, bool mobile, uint32_t U, uint32_t n_slots, 
   }
   floats += (uint64_t) n_threads * GM_ATTN_QCHUNK * n_slots; /* scores */
   bytes = floats * sizeof (float);
-  if (f16) /* F16 copies of Q / probabilities */
+  if (f16) /* F16 copies of Q / probabilities, and Q at F16 precision as floats */
     bytes += (uint64_t) n_threads * GM_ATTN_QCHUNK * (n_slots > dmax ? n_slots : dmax)
-             * sizeof (uint16_t);
+                 * sizeof (uint16_t)
+             + (uint64_t) n_threads * GM_ATTN_QCHUNK * dmax * sizeof (float);
   /* matmul.c: per-thread dequantization blocks and the rounded activations */
   deq = max_row > 256 * 1024 ? max_row : 256 * 1024;
   bytes += (uint64_t) n_threads * deq * sizeof (float) + max_row * U * sizeof (float);

@@ -46,6 +46,10 @@ scratch_free (gm_scratch *scr, int n_threads)
     for (int i = 0; i < n_threads; i++)
       free (scr->half[i]);
   free (scr->half);
+  if (scr->qf != NULL)
+    for (int i = 0; i < n_threads; i++)
+      free (scr->qf[i]);
+  free (scr->qf);
   free (scr->pos);
   memset (scr, 0, sizeof *scr);
 }
@@ -92,10 +96,12 @@ scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_slot
   scr->pos = malloc ((size_t) U * sizeof (int32_t));
   scr->scores = calloc ((size_t) n_threads, sizeof *scr->scores);
   scr->half = calloc ((size_t) n_threads, sizeof *scr->half);
+  scr->qf = calloc ((size_t) n_threads, sizeof *scr->qf);
   if (scr->x == NULL || scr->xn == NULL || scr->q == NULL || scr->k == NULL || scr->v == NULL
       || scr->att == NULL || scr->o == NULL || scr->gate == NULL || scr->up == NULL
       || scr->ple == NULL || scr->ple_tok == NULL || scr->pg == NULL || scr->rope_swa == NULL
-      || scr->rope_full == NULL || scr->pos == NULL || scr->scores == NULL || scr->half == NULL)
+      || scr->rope_full == NULL || scr->pos == NULL || scr->scores == NULL || scr->half == NULL
+      || scr->qf == NULL)
     return false;
   for (int i = 0; i < n_threads; i++)
     {
@@ -108,7 +114,9 @@ scratch_init (gm_scratch *scr, const gm_hparams *hp, uint32_t U, uint32_t n_slot
 
           scr->half[i] = malloc (n * sizeof (uint16_t));
           scr->bytes += n * sizeof (uint16_t);
-          if (scr->half[i] == NULL)
+          scr->qf[i] = malloc ((size_t) GM_ATTN_QCHUNK * dmax * sizeof (float));
+          scr->bytes += (size_t) GM_ATTN_QCHUNK * dmax * sizeof (float);
+          if (scr->half[i] == NULL || scr->qf[i] == NULL)
             return false;
         }
     }

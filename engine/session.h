@@ -38,6 +38,7 @@ typedef struct {
   float *rope_full;/* U × n_rot_full */
   float **scores;  /* per thread, GM_ATTN_QCHUNK × slots */
   uint16_t **half; /* per thread, F16 copies of Q / scores (F16 cache only) */
+  float **qf;      /* per thread, Q rounded to F16 precision (F16 cache only) */
   int32_t *pos;    /* position of each active row, U */
   uint64_t bytes;
 } gm_scratch;

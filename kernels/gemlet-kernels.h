@@ -207,6 +207,14 @@ void gk_axpy_f32 (float a, const float *x, float *y, int64_t n);
 void gk_scale_f32 (float *x, float a, int64_t n);
 /* Dot of an F16 row (e.g. a K-cache row) with F32 values. */
 float gk_dot_f16_f32 (const uint16_t *a, const float *b, int64_t n);
+/* Rows row_begin..row_end of F16 w (row stride w_row_bytes) times n_cols
+ * F32 columns x (stride x_row_bytes), k values each:
+ * y[c * y_stride + r] = gk_dot_f16_f32 (w_r, x_c, k), bit for bit.  SIMD
+ * variants convert each F16 row once for several columns (attention over
+ * an F16 K/V cache: the query heads sharing a K/V head). */
+void gk_matmul_f16_f32 (const uint16_t *w, size_t w_row_bytes, int64_t k, int64_t row_begin,
+                        int64_t row_end, const float *x, size_t x_row_bytes, int64_t n_cols,
+                        float *y, size_t y_stride);
 /* y += a * x for an F16 row x (e.g. a V-cache row). */
 void gk_axpy_f16 (float a, const uint16_t *x, float *y, int64_t n);
 

@@ -289,6 +289,78 @@ FLOAT_DOT (avx2_dot_bf16, uint16_t, uint16_t, load_bf16x8, load_bf16x8, gk_bf16_
 FLOAT_DOT (avx2_dot_f16_f32, uint16_t, float, load_f16x8, _mm256_loadu_ps, gk_fp16_to_fp32, IDF,
            reduce4)
 
+/* F16 rows × F32 columns, NC columns a pass: each row chunk is converted
+ * once for the NC columns, and every output keeps avx2_dot_f16_f32's four
+ * accumulators, reduction and scalar tail, so it equals that dot bit for
+ * bit.  NC accumulators × 4 plus 4 converted chunks must fit the register
+ * file: 2 columns with AVX2's 16 ymm registers, 4 with AVX-512's 32. */
+#ifdef GK_AVX512_BUILD
+#define F16_TILE_NC 4
+#else
+#define F16_TILE_NC 2
+#endif
+
+ALWAYS_INLINE void
+f16_f32_tile (const uint16_t *a, const float *x, size_t xs, int nc, int64_t n, float *out)
+{
+  __m256 s[F16_TILE_NC][4];
+  int64_t i = 0;
+
+  UNROLL for (int c = 0; c < nc; c++)
+    UNROLL for (int j = 0; j < 4; j++)
+      s[c][j] = _mm256_setzero_ps ();
+  for (; i + 32 <= n; i += 32)
+    {
+      const __m256 w0 = load_f16x8 (a + i), w1 = load_f16x8 (a + i + 8);
+      const __m256 w2 = load_f16x8 (a + i + 16), w3 = load_f16x8 (a + i + 24);
+
+      UNROLL for (int c = 0; c < nc; c++)
+        {
+          const float *b = x + (size_t) c * xs + i;
+
+          s[c][0] = _mm256_fmadd_ps (w0, _mm256_loadu_ps (b), s[c][0]);
+          s[c][1] = _mm256_fmadd_ps (w1, _mm256_loadu_ps (b + 8), s[c][1]);
+          s[c][2] = _mm256_fmadd_ps (w2, _mm256_loadu_ps (b + 16), s[c][2]);
+          s[c][3] = _mm256_fmadd_ps (w3, _mm256_loadu_ps (b + 24), s[c][3]);
+        }
+    }
+  UNROLL for (int c = 0; c < nc; c++)
+    {
+      const float *b = x + (size_t) c * xs;
+      double sum = reduce4 (s[c][0], s[c][1], s[c][2], s[c][3]);
+
+      for (int64_t t = i; t < n; t++)
+        sum += (double) (gk_fp16_to_fp32 (a[t]) * b[t]);
+      out[c] = (float) sum;
+    }
+}
+
+static void
+avx2_matmul_f16_f32 (const uint16_t *w, size_t w_row_bytes, int64_t k, int64_t r0, int64_t r1,
+                     const float *x, size_t x_row_bytes, int64_t n_cols, float *y, size_t y_stride)
+{
+  const size_t xs = x_row_bytes / sizeof (float);
+  float out[F16_TILE_NC];
+
+  for (int64_t r = r0; r < r1; r++)
+    {
+      const uint16_t *a = (const uint16_t *) ((const char *) w + (size_t) r * w_row_bytes);
+      int64_t c = 0;
+
+      for (; c + F16_TILE_NC <= n_cols; c += F16_TILE_NC)
+        {
+          f16_f32_tile (a, x + (size_t) c * xs, xs, F16_TILE_NC, k, out);
+          for (int j = 0; j < F16_TILE_NC; j++)
+            y[(size_t) (c + j) * y_stride + (size_t) r] = out[j];
+        }
+      for (; c < n_cols; c++)
+        {
+          f16_f32_tile (a, x + (size_t) c * xs, xs, 1, k, out);
+          y[(size_t) c * y_stride + (size_t) r] = out[0];
+        }
+    }
+}
+
 static float
 vdot_f32 (const void *w, const void *x, int64_t k)
 {
@@ -1452,6 +1524,7 @@ FILL_FN (gk_kernels *k)
   k->axpy_f16 = avx2_axpy_f16;
   k->exp_sum = avx2_exp_sum;
   k->softcap_f32 = avx2_softcap_f32;
+  k->matmul_f16_f32 = avx2_matmul_f16_f32;
   k->gelu_table_mul = avx2_gelu_table_mul;
 
   k->panel_width = PW;

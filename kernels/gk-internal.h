@@ -123,6 +123,10 @@ typedef struct {
   void (*axpy_f32) (float a, const float *x, float *y, int64_t n);
   void (*scale_f32) (float *x, float a, int64_t n);
   float (*dot_f16_f32) (const uint16_t *a, const float *b, int64_t n);
+  /* see gk_matmul_f16_f32; NULL: a loop of dot_f16_f32 */
+  void (*matmul_f16_f32) (const uint16_t *w, size_t w_row_bytes, int64_t k, int64_t r0,
+                          int64_t r1, const float *x, size_t x_row_bytes, int64_t n_cols,
+                          float *y, size_t y_stride);
   void (*axpy_f16) (float a, const uint16_t *x, float *y, int64_t n);
   /* x[i] = exp (x[i] - max); returns the sum of the new x (in double) */
   double (*exp_sum) (float *x, int64_t n, float max);

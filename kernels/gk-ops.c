@@ -194,6 +194,31 @@ gk_scale_f32 (float *x, float a, int64_t n)
   gk_kernels_current ()->scale_f32 (x, a, n);
 }
 
+void
+gk_matmul_f16_f32 (const uint16_t *w, size_t w_row_bytes, int64_t k, int64_t row_begin,
+                   int64_t row_end, const float *x, size_t x_row_bytes, int64_t n_cols, float *y,
+                   size_t y_stride)
+{
+  const gk_kernels *t = gk_kernels_current ();
+
+  if (row_end <= row_begin || n_cols <= 0)
+    return;
+  if (t->matmul_f16_f32 != NULL)
+    {
+      t->matmul_f16_f32 (w, w_row_bytes, k, row_begin, row_end, x, x_row_bytes, n_cols, y,
+                         y_stride);
+      return;
+    }
+  for (int64_t r = row_begin; r < row_end; r++)
+    {
+      const uint16_t *wr = (const uint16_t *) ((const char *) w + (size_t) r * w_row_bytes);
+
+      for (int64_t c = 0; c < n_cols; c++)
+        y[(size_t) c * y_stride + (size_t) r]
+            = t->dot_f16_f32 (wr, (const float *) ((const char *) x + (size_t) c * x_row_bytes), k);
+    }
+}
+
 float
 gk_dot_f16_f32 (const uint16_t *a, const float *b, int64_t n)
 {

@@ -247,6 +247,64 @@ check_end_to_end (void)
 
 /* Element-wise helpers: every variant equals the scalar within float
  * rounding; odd lengths cover the SIMD tails. */
+/* F16 rows × F32 columns (attention over an F16 cache), every variant:
+ * each output equals gk_dot_f16_f32 of its row and column bit for bit, for
+ * column counts around the SIMD tiles and lengths with and without a
+ * scalar tail; columns whose values are F16 numbers also give exactly the
+ * F16 × F16 product that gk_matmul computes. */
+static void
+check_matmul_f16_f32 (void)
+{
+  enum { R = 9, MAXK = 520, MAXC = 11 };
+  static uint16_t w[R * MAXK], xh[MAXC * MAXK];
+  static float x[MAXC * MAXK], y[MAXC * R], yh[MAXC * R];
+  static const int64_t ks[] = { 7, 32, 96, 512, 517 };
+
+  for (int i = 0; i < R * MAXK; i++)
+    w[i] = gk_fp32_to_fp16 ((float) ((i * 7919) % 2001 - 1000) / 300.0f);
+  for (int i = 0; i < MAXC * MAXK; i++)
+    {
+      xh[i] = gk_fp32_to_fp16 ((float) ((i * 104729) % 1999 - 999) / 250.0f);
+      x[i] = gk_fp16_to_fp32 (xh[i]);
+    }
+  for (int v = 0; v < GK_VARIANT_COUNT; v++)
+    {
+      if (!gk_force_variant ((gk_variant) v))
+        continue;
+      int bad = 0, bad_h = 0;
+
+      for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+        for (int nc = 1; nc <= MAXC; nc++)
+          {
+            const int64_t k = ks[ki];
+
+            memset (y, 0, sizeof y);
+            gk_matmul_f16_f32 (w, MAXK * sizeof (uint16_t), k, 1, R, x, MAXK * sizeof (float), nc, y,
+                               R);
+            gk_matmul (GK_TYPE_F16, w, MAXK * sizeof (uint16_t), k, 1, R, xh,
+                       MAXK * sizeof (uint16_t), nc, yh, R);
+            for (int c = 0; c < nc; c++)
+              {
+                bad += y[c * R] != 0.0f; /* row 0 is outside the range */
+                for (int r = 1; r < R; r++)
+                  {
+                    const float want = gk_dot_f16_f32 (w + r * MAXK, x + c * MAXK, k);
+
+                    bad += memcmp (&y[c * R + r], &want, sizeof want) != 0;
+                    bad_h += memcmp (&y[c * R + r], &yh[c * R + r], sizeof (float)) != 0;
+                  }
+              }
+          }
+      KT_CHECK (bad == 0, "%s matmul_f16_f32: %d outputs differ from gk_dot_f16_f32",
+                gk_variant_label (v), bad);
+      /* the x86 SIMD variants: also the F16 × F16 dot, as llama.cpp's */
+      if (v == GK_VARIANT_AVX2 || v == GK_VARIANT_AVX512)
+        KT_CHECK (bad_h == 0, "%s matmul_f16_f32: %d outputs differ from the F16 x F16 product",
+                  gk_variant_label (v), bad_h);
+    }
+  gk_force_variant (GK_VARIANT_SCALAR);
+}
+
 /* Soft-capping, every variant, against tanh in double: a sweep across
  * both branches of the SIMD tanh (|x / cap| below and above 0.55, up to
  * where tanh is 1 in float), tails of odd length, and the special values
@@ -491,6 +549,7 @@ check_elementwise (void)
     }
   gk_force_variant (GK_VARIANT_SCALAR);
   check_softcap ();
+  check_matmul_f16_f32 ();
 }
 
 /* Q8_K activations are the reference quantizer's bytes in every variant
