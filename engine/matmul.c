@@ -247,7 +247,7 @@ typedef struct
   bool panel;
   size_t xq_row_bytes;
   int64_t n_tok;
-  float softcap;     /* > 0: y = softcap * tanhf (y / softcap) per chunk */
+  float softcap;     /* > 0: gk_softcap on each chunk */
   atomic_long next;  /* next chunk to take */
 } fast_job;
 
@@ -284,14 +284,8 @@ mm_fast_worker (void *arg, int ith, int nth)
                    job->n_tok, y, (size_t) w->ne1);
       if (job->softcap > 0.0f)
         for (int64_t t = 0; t < job->n_tok; t++)
-          gm_mm_softcap (y + t * w->ne1 + r0, r1 - r0, job->softcap);
+          gk_softcap (y + t * w->ne1 + r0, r1 - r0, job->softcap);
     }
-}
-
-void
-gm_mm_softcap (float *y, int64_t n, float cap)
-{
-  gk_softcap (y, n, cap);
 }
 
 typedef struct
@@ -374,7 +368,7 @@ matmul_any (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float 
       /* mobile checkpoints: channel-wise integer rows (matmul-chanwise.c) */
       gm_matmul_cw (mm->pool, w, x, n_tok, y, mm->act);
       if (softcap > 0.0f)
-        gm_mm_softcap (y, n_tok * w->ne1, softcap);
+        gk_softcap (y, n_tok * w->ne1, softcap);
       return;
     }
   if (!mm->reference && matmul_fast (mm, 1, &w, x, n_tok, &y, softcap))
@@ -390,7 +384,7 @@ matmul_any (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float 
     }
   gm_pool_run (mm->pool, mm_ref_worker, &job);
   if (softcap > 0.0f)
-    gm_mm_softcap (y, n_tok * w->ne1, softcap);
+    gk_softcap (y, n_tok * w->ne1, softcap);
 }
 
 void

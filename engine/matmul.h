@@ -37,15 +37,13 @@ void gm_matmul (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, fl
 void gm_matmul_multi (gm_mm *mm, int n_w, const gm_weight *const *w, const float *x, int64_t n_tok,
                       float *const *y);
 
-/* gm_matmul, then y = softcap * tanhf (y / softcap) (Gemma's final logit
- * soft-cap; nothing when softcap <= 0), applied by each thread to the rows
- * it just computed, so the 262144 tanhf of the LM head run in parallel and
- * on data still in cache.  Bit-identical to gm_matmul + gm_mm_softcap. */
+/* gm_matmul, then y = softcap * tanh (y / softcap) (Gemma's final logit
+ * soft-cap, gk_softcap; nothing when softcap <= 0), applied by each thread
+ * to the rows it just computed, so the 262144 tanh of the LM head run in
+ * parallel and on data still in cache.  Bit-identical to gm_matmul +
+ * gk_softcap. */
 void gm_matmul_softcap (gm_mm *mm, const gm_weight *w, const float *x, int64_t n_tok, float *y,
                         float softcap);
-/* y[i] = cap * tanhf (y[i] / cap), computed as tanhf (y[i] * (1 / cap)) * cap
- * like gm_softcap_row. */
-void gm_mm_softcap (float *y, int64_t n, float cap);
 
 /* Rounds n values in place as llama.cpp rounds activations before a dot
  * product with a weight of type weight_type (exposed for tests). */

@@ -66,12 +66,6 @@ gm_rope_neox (float *x, int n_rot, const float *cs)
 }
 
 void
-gm_softcap_row (float *x, int64_t n, float cap)
-{
-  gk_softcap (x, n, cap);
-}
-
-void
 gm_softmax_row (float *x, int64_t n)
 {
   float max = -INFINITY;

@@ -22,9 +22,6 @@ void gm_rope_angles (float *cs, int32_t pos, int n_rot, float base, const float 
 /* NEOX rotation of one head vector in place: pairs (i, i + n_rot/2). */
 void gm_rope_neox (float *x, int n_rot, const float *cs);
 
-/* In place: row ← cap · tanh(row / cap) (three float ops like llama.cpp). */
-void gm_softcap_row (float *x, int64_t n, float cap);
-
 /* In place softmax over n values; entries equal to −INFINITY become 0.
  * Exponent sum in double, like ggml_vec_soft_max_f32. */
 void gm_softmax_row (float *x, int64_t n);
